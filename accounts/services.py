@@ -1,0 +1,1 @@
+"""Operations that change state: one transaction each, safe to call twice."""

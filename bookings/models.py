@@ -1,0 +1,146 @@
+"""Bookings: holds, the booking state machine, seats taken, tickets and stored Stripe events."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from cinema.models import Seat, Showtime
+
+# Unambiguous characters: no 0/O, 1/I/L.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference():
+    """A short code a person can read out at the box office, e.g. K7Q-4XM2."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PAID = "paid", "Paid"
+        EXPIRED = "expired", "Expired"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class RefundStatus(models.TextChoices):
+        NONE = "none", "None"
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class LatePayment(models.TextChoices):
+        NONE = "", "—"
+        KEPT = "kept", "Kept (seats taken again)"
+        REFUNDED = "refunded", "Refunded (seats gone)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    showtime = models.ForeignKey(Showtime, on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    # Payment
+    checkout_session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    payment_intent_id = models.CharField(max_length=255, blank=True)
+    amount_paid_minor = models.BigIntegerField(null=True, blank=True)
+    payment_issue = models.TextField(blank=True, help_text="Shown to staff: amount mismatch, late payment…")
+    late_payment = models.CharField(max_length=16, choices=LatePayment.choices, default="", blank=True)
+
+    # Refund
+    refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    refund_status = models.CharField(max_length=16, choices=RefundStatus.choices, default=RefundStatus.NONE)
+    stripe_refund_id = models.CharField(max_length=255, blank=True)
+    refund_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="booking_status_expiry"),
+            models.Index(fields=["user", "showtime", "status"], name="booking_user_showtime"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class BookingSeat(models.Model):
+    """A seat taken by a booking. `active` rows hold or sell the seat; the partial unique
+    index below makes a double sale impossible whatever the code above it does."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="booking_seats")
+    showtime = models.ForeignKey(Showtime, on_delete=models.PROTECT, related_name="booking_seats")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    active = models.BooleanField(default=True)
+    # Copied from the booking so that availability is one indexed read of this table.
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Null once the seat is sold.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["showtime", "seat"], condition=Q(active=True), name="uniq_active_seat_per_showtime"
+            ),
+        ]
+        indexes = [models.Index(fields=["showtime", "active"], name="bookingseat_showtime_active")]
+
+
+def new_ticket_code():
+    return secrets.token_urlsafe(18)
+
+
+class Ticket(models.Model):
+    """One per paid seat. `code` is a random secret checked in the database (and signed for the QR)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tickets")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=64, unique=True, default=new_ticket_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["booking", "seat"], name="uniq_ticket_per_seat")]
+
+    def __str__(self):
+        return f"{self.booking.reference} {self.seat.label}"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook delivery, stored once by its event id, processed by a task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    id = models.CharField(max_length=255, primary_key=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["status", "received_at"], name="stripeevent_status_recv")]
+
+    def __str__(self):
+        return f"{self.type} {self.id}"

@@ -1,0 +1,12 @@
+"""Reactions to other apps' signals."""
+
+from django.dispatch import receiver
+
+from accounts.signals import user_deleted
+
+
+@receiver(user_deleted)
+def release_holds_of_deleted_user(sender, user, **kwargs):
+    from . import services
+
+    services.release_pending_holds_of_user(user)

