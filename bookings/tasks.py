@@ -1,0 +1,1 @@
+"""Celery tasks of bookings: thin wrappers that load ids and call services."""
