@@ -48,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",  # a DB outage answers 503, not 500
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -246,6 +247,16 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker waits out a broker outage of any length instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Soft shutdown (Celery 5.5+): on a cold shutdown (SIGQUIT, or SIGTERM with REMAP_SIGTERM=SIGQUIT
+# as compose sets) running tasks get this long to finish (a send is bounded by EMAIL_TIMEOUT per
+# provider); what is still running then is cancelled and, being acks_late, goes back to the queue.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=25.0)
+# An idle worker stops at once; countdown tasks it holds are unacked and Redis hands them out again.
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = False
+# On a lost broker connection let a running send finish (the outbox row guards against a repeat).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # Publishing must not hang a web request when Redis is away: the DB row is the truth
 # and the requeue sweepers send it later.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
