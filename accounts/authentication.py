@@ -1,10 +1,16 @@
 """Bearer authentication with the auth provider's (Clerk's) RS256 session JWTs, verified offline."""
 
+import functools
+import logging
+
 import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError
 from rest_framework import authentication, exceptions
+
+from . import services
+
+logger = logging.getLogger(__name__)
 
 
 class ClerkJWTAuthentication(authentication.BaseAuthentication):
@@ -28,9 +34,14 @@ class ClerkJWTAuthentication(authentication.BaseAuthentication):
 def verify_session_token(token):
     """Signature, exp, nbf (PyJWT) and azp when present against the allowed parties."""
     try:
+        key = _public_key(settings.CLERK_JWT_KEY)
+    except Exception:  # ValueError, UnsupportedAlgorithm: a configuration error, logged for operators
+        logger.error("CLERK_JWT_KEY is not a PEM public key; bearer tokens cannot be verified")
+        raise exceptions.AuthenticationFailed("Bearer tokens cannot be verified here.", code="invalid_token")
+    try:
         claims = jwt.decode(
             token,
-            settings.CLERK_JWT_KEY,
+            key,
             algorithms=["RS256"],
             options={"require": ["sub", "exp"], "verify_aud": False},
             leeway=5,
@@ -42,21 +53,22 @@ def verify_session_token(token):
     azp = claims.get("azp")
     if azp and settings.CLERK_AUTHORIZED_PARTIES and azp not in settings.CLERK_AUTHORIZED_PARTIES:
         raise exceptions.AuthenticationFailed("Token issued for another party.", code="invalid_token")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub or len(sub) > services.CLERK_ID_MAX_LENGTH:
+        raise exceptions.AuthenticationFailed("Invalid session token.", code="invalid_token")
     return claims
 
 
+@functools.lru_cache(maxsize=4)
+def _public_key(pem):
+    """The parsed key, once per process (not once per request)."""
+    return load_pem_public_key(pem.encode())
+
+
 def user_for_claims(claims):
-    """The user of a `sub`, created on first sight; deleted or inactive users are refused."""
-    User = get_user_model()
-    sub = str(claims["sub"])
-    user = User.objects.filter(clerk_id=sub).first()
-    if user is None:
-        try:
-            user, _ = User.objects.get_or_create(
-                clerk_id=sub, defaults={"username": f"clerk_{sub}"[:150], "email": claims.get("email", "") or ""}
-            )
-        except IntegrityError:
-            user = User.objects.get(clerk_id=sub)
+    """The user of a `sub`, created on first sight (no email yet: the provider's `user.created`
+    event completes the same row); deleted or inactive users are refused."""
+    user = services.user_for_session(claims["sub"], email=claims.get("email"))
     if user.deleted_at is not None or not user.is_active:
         raise exceptions.AuthenticationFailed("This account is no longer active.", code="user_inactive")
     return user

@@ -41,6 +41,9 @@ def _enqueue_sync(event_pk):
     enqueue_on_commit(sync_user, event_pk)
 
 
+CLERK_ID_MAX_LENGTH = User._meta.get_field("clerk_id").max_length
+
+
 def clerk_username(clerk_id):
     """A username that cannot collide with another provider user (clerk ids are unique)."""
     return f"clerk_{clerk_id}"[:150]
@@ -151,6 +154,19 @@ def _locked_user(clerk_id, **create_defaults):
         return user, True
     except IntegrityError:
         return User.objects.select_for_update().get(clerk_id=clerk_id), False
+
+
+def user_for_session(clerk_id, email=None):
+    """The user a verified session token names, created on first sight ("just in time").
+
+    Only the id is known then; the provider's `user.created` event fills in the same row
+    later. A deleted user's tombstone is returned as it is (the caller refuses it)."""
+    user = User.objects.filter(clerk_id=clerk_id).first()
+    if user is not None:
+        return user
+    with transaction.atomic():
+        user, _ = _locked_user(clerk_id, email=(email if isinstance(email, str) else "")[:254])
+    return user
 
 
 def primary_email(data):
