@@ -82,3 +82,34 @@ class Announcement(models.Model):
 
     def __str__(self):
         return f"Announcement of {self.movie}"
+
+
+class AnnouncementBatch(models.Model):
+    """One batch task of an announcement: users with from_user_id <= id < before_user_id.
+
+    Marked done once, under its row lock, so a redelivered batch task neither sends nor counts
+    twice; an announcement re-run re-enqueues only the batches not done yet."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="batches")
+    from_user_id = models.BigIntegerField()
+    before_user_id = models.BigIntegerField(null=True, blank=True, help_text="Empty: to the last user.")
+    recipients = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["announcement", "from_user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "from_user_id"], name="uniq_announcement_batch"),
+        ]
+
+    def __str__(self):
+        return f"{self.announcement} users {self.from_user_id}..{self.before_user_id or ''}"
+
+
+class DeadLetter(EmailMessage):
+    """The dead-letter queue: messages that gave up, shown apart in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dead letter"
+        verbose_name_plural = "dead letters (emails that gave up)"

@@ -1,0 +1,318 @@
+"""Delivery of one outbox row: claim it, send it through the primary provider, then the fallback.
+
+Imports no other app of ours. Providers are Django email backends (SMTP, or anymail's ESP
+backends); each worker thread keeps one open connection per provider and reuses it across
+messages, reopening it when it breaks."""
+
+import logging
+import random
+import smtplib
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
+from email.utils import make_msgid
+
+import environ
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import SafeMIMEMultipart
+from django.core.mail.utils import DNS_NAME
+from django.core.signals import setting_changed
+from django.db.models import F, Q
+from django.dispatch import receiver
+from django.utils import timezone
+
+from .models import EmailMessage
+
+logger = logging.getLogger(__name__)
+
+RETRY_CAP_SECONDS = 3600
+# A scheduled retry may arrive a moment before `next_attempt_at` (clock granularity).
+RETRY_EARLY_TOLERANCE = timedelta(seconds=1)
+
+
+class OutboxEmail(EmailMultiAlternatives):
+    """Puts parts that carry a Content-ID with the HTML in a multipart/related part, so that
+    `cid:` references resolve; the other attachments stay in the outer multipart/mixed.
+
+    Inline parts are also plain MIMEBase attachments, which is how anymail's ESP backends
+    recognise inline images."""
+
+    def _create_attachments(self, msg):
+        inline = [a for a in self.attachments if isinstance(a, MIMEBase) and a.get("Content-ID")]
+        if not inline:
+            return super()._create_attachments(msg)
+        encoding = self.encoding or settings.DEFAULT_CHARSET
+        related = SafeMIMEMultipart(_subtype="related", encoding=encoding)
+        related.attach(msg)
+        for part in inline:
+            related.attach(part)
+        others = [a for a in self.attachments if not any(a is part for part in inline)]
+        if not others:
+            return related
+        mixed = SafeMIMEMultipart(_subtype=self.mixed_subtype, encoding=encoding)
+        mixed.attach(related)
+        for attachment in others:
+            mixed.attach(attachment if isinstance(attachment, MIMEBase) else self._create_attachment(*attachment))
+        return mixed
+
+
+def _inline_part(attachment):
+    maintype, _, subtype = attachment.content_type.partition("/")
+    if maintype == "image":
+        part = MIMEImage(bytes(attachment.content), _subtype=subtype or "png")
+    else:
+        from email import encoders
+
+        part = MIMEBase(maintype or "application", subtype or "octet-stream")
+        part.set_payload(bytes(attachment.content))
+        encoders.encode_base64(part)
+    part.add_header("Content-ID", f"<{attachment.content_id}>")
+    part.add_header("Content-Disposition", "inline", filename=attachment.filename)
+    return part
+
+
+def build_email(message):
+    """The EmailMultiAlternatives of a row: text, HTML, attachments, inline images, headers."""
+    headers = dict(message.headers or {})
+    headers["Message-ID"] = make_msgid(domain=str(DNS_NAME))
+    email = OutboxEmail(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.to],
+        headers=headers,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments.all():
+        if attachment.content_id:
+            email.attach(_inline_part(attachment))
+        else:
+            email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+    return email
+
+
+# --- providers ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    backend: str
+    options: tuple = field(default=())
+
+    def open(self):
+        return get_connection(self.backend, fail_silently=False, **dict(self.options))
+
+
+def _short_backend(path):
+    """'django.core.mail.backends.smtp.EmailBackend' -> 'smtp'; anymail's -> 'sendgrid', …"""
+    parts = path.split(".")
+    return parts[-2] if len(parts) >= 2 else path
+
+
+_URL_OPTION_NAMES = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+    "EMAIL_FILE_PATH": "file_path",
+}
+
+
+def providers():
+    """The primary (Django's configured backend) and, when set, the fallback (EMAIL_FALLBACK_URL)."""
+    primary_options = (
+        ("host", settings.EMAIL_HOST),
+        ("port", settings.EMAIL_PORT),
+        ("username", settings.EMAIL_HOST_USER),
+        ("password", settings.EMAIL_HOST_PASSWORD),
+        ("use_tls", settings.EMAIL_USE_TLS),
+        ("use_ssl", settings.EMAIL_USE_SSL),
+        ("timeout", settings.EMAIL_TIMEOUT),
+    )
+    result = [Provider(f"primary:{_short_backend(settings.EMAIL_BACKEND)}", settings.EMAIL_BACKEND, primary_options)]
+    if settings.EMAIL_FALLBACK_URL:
+        config = environ.Env.email_url_config(settings.EMAIL_FALLBACK_URL)
+        backend = config.pop("EMAIL_BACKEND")
+        options = [(_URL_OPTION_NAMES[k], v) for k, v in config.items() if k in _URL_OPTION_NAMES and v not in (None, "")]
+        options.append(("timeout", settings.EMAIL_TIMEOUT))
+        result.append(Provider(f"fallback:{_short_backend(backend)}", backend, tuple(sorted(options))))
+    return result
+
+
+_local = threading.local()
+
+
+def _connections():
+    if not hasattr(_local, "connections"):
+        _local.connections = {}
+    return _local.connections
+
+
+def _connection(provider):
+    """(connection, reused): the open connection of this thread for the provider."""
+    cache = _connections()
+    conn = cache.get(provider)
+    if conn is not None:
+        return conn, True
+    conn = provider.open()
+    conn.open()
+    cache[provider] = conn
+    return conn, False
+
+
+def _drop(provider):
+    conn = _connections().pop(provider, None)
+    if conn is not None:
+        try:
+            conn.close()
+        except Exception:  # a broken connection may fail to close; it is gone either way
+            pass
+
+
+def close_connections():
+    for provider in list(_connections()):
+        _drop(provider)
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    if setting.startswith("EMAIL_"):
+        close_connections()
+
+
+def _is_broken_connection(exc):
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+class NothingSent(Exception):
+    pass
+
+
+def _send_once(provider, email):
+    conn, reused = _connection(provider)
+    try:
+        if not conn.send_messages([email]):
+            raise NothingSent("the provider accepted no recipient")
+    except Exception as exc:
+        _drop(provider)
+        if reused and _is_broken_connection(exc):
+            # The server closed our idle connection: that is no verdict on this message.
+            conn, _ = _connection(provider)
+            try:
+                if not conn.send_messages([email]):
+                    raise NothingSent("the provider accepted no recipient") from None
+            except Exception:
+                _drop(provider)
+                raise
+        else:
+            raise
+
+
+def _provider_message_id(email):
+    status = getattr(email, "anymail_status", None)
+    if status is not None and status.message_id:
+        ids = status.message_id
+        return str(next(iter(ids)) if isinstance(ids, set) else ids)[:255]
+    return str(email.extra_headers.get("Message-ID", ""))[:255]
+
+
+# --- the attempt ----------------------------------------------------------------------------
+
+
+def retry_delay(attempt):
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**(attempt-1)))."""
+    ceiling = min(RETRY_CAP_SECONDS, settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+    return random.uniform(0, ceiling)
+
+
+def claimable(now):
+    """Rows a worker may take: pending; failed and due; sending but abandoned (worker died)."""
+    stale = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
+    return (
+        Q(status=EmailMessage.Status.PENDING)
+        | Q(status=EmailMessage.Status.FAILED, next_attempt_at__isnull=True)
+        | Q(status=EmailMessage.Status.FAILED, next_attempt_at__lte=now + RETRY_EARLY_TOLERANCE)
+        | Q(status=EmailMessage.Status.SENDING, updated_at__lt=stale)
+    )
+
+
+@dataclass
+class Outcome:
+    status: str
+    retry_in: float | None = None
+
+
+def claim(message_id):
+    """Atomically move the row to `sending` (attempts + 1); False when another worker has it
+    or there is nothing left to do."""
+    now = timezone.now()
+    return bool(
+        EmailMessage.objects.filter(claimable(now), pk=message_id).update(
+            status=EmailMessage.Status.SENDING, attempts=F("attempts") + 1, updated_at=now
+        )
+    )
+
+
+def deliver(message_id):
+    """One delivery attempt of a row. Returns None when the row was not ours to send."""
+    if not claim(message_id):
+        return None
+    message = EmailMessage.objects.prefetch_related("attachments").get(pk=message_id)
+    email = build_email(message)
+    mine = EmailMessage.objects.filter(pk=message_id, status=EmailMessage.Status.SENDING, attempts=message.attempts)
+    errors = []
+    for provider in providers():
+        try:
+            _send_once(provider, email)
+        except Exception as exc:
+            logger.warning("email %s via %s failed: %r", message_id, provider.name, exc)
+            errors.append(f"{provider.name}: {exc!r}"[:1000])
+            continue
+        now = timezone.now()
+        mine.update(
+            status=EmailMessage.Status.SENT,
+            provider=provider.name[:64],
+            provider_message_id=_provider_message_id(email),
+            sent_at=now,
+            next_attempt_at=None,
+            last_error="\n".join(errors),
+            updated_at=now,
+        )
+        return Outcome(EmailMessage.Status.SENT)
+
+    now = timezone.now()
+    last_error = "\n".join(errors) or "no provider configured"
+    if message.attempts >= settings.EMAIL_MAX_ATTEMPTS:
+        mine.update(status=EmailMessage.Status.DEAD, last_error=last_error, next_attempt_at=None, updated_at=now)
+        logger.error("email %s is dead after %s attempts", message_id, message.attempts)
+        return Outcome(EmailMessage.Status.DEAD)
+    delay = retry_delay(message.attempts)
+    mine.update(
+        status=EmailMessage.Status.FAILED,
+        last_error=last_error,
+        next_attempt_at=now + timedelta(seconds=delay),
+        updated_at=now,
+    )
+    return Outcome(EmailMessage.Status.FAILED, retry_in=delay)
+
+
+def stale_message_ids(limit=1000):
+    """Rows a lost enqueue or a dead worker left behind, for the per-minute sweep."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
+    query = (
+        Q(status=EmailMessage.Status.PENDING, updated_at__lt=cutoff)
+        | Q(status=EmailMessage.Status.FAILED, next_attempt_at__lt=cutoff)
+        | Q(status=EmailMessage.Status.FAILED, next_attempt_at__isnull=True, updated_at__lt=cutoff)
+        | Q(status=EmailMessage.Status.SENDING, updated_at__lt=cutoff)
+    )
+    return list(EmailMessage.objects.filter(query).order_by("id").values_list("id", flat=True)[:limit])

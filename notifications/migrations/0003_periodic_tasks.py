@@ -1,0 +1,48 @@
+"""The beat schedules of notifications, editable afterwards in the admin (django-celery-beat)."""
+
+from django.db import migrations
+from django.utils import timezone
+
+SCHEDULES = [
+    (
+        "notifications.send_showtime_reminders",
+        (1, "hours"),
+        "Remind paid bookings of showtimes starting within REMINDER_LEAD_HOURS (once per booking).",
+    ),
+    (
+        "notifications.requeue_stale_emails",
+        (1, "minutes"),
+        "Enqueue again outbox messages left pending, due for retry or stuck sending past REQUEUE_STALE_AFTER_SECONDS.",
+    ),
+]
+
+
+def create_schedules(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
+    for task_name, (every, period), description in SCHEDULES:
+        interval = IntervalSchedule.objects.filter(every=every, period=period).order_by("pk").first()
+        if interval is None:
+            interval = IntervalSchedule.objects.create(every=every, period=period)
+        PeriodicTask.objects.get_or_create(
+            name=task_name,
+            defaults={"task": task_name, "interval": interval, "enabled": True, "description": description},
+        )
+    # Tell a running beat (DatabaseScheduler) that its schedule changed.
+    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
+
+
+def remove_schedules(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+        name__in=[name for name, _, _ in SCHEDULES]
+    ).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("notifications", "0002_announcement_batch_dead_letter"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create_schedules, remove_schedules)]

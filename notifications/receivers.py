@@ -1,0 +1,14 @@
+"""Reactions to other apps' changes."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from cinema.models import Showtime
+
+
+@receiver(post_save, sender=Showtime, dispatch_uid="notifications.announce_first_showtime")
+def announce_first_showtime(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from .announcements import on_showtime_created
+
+        on_showtime_created(instance)

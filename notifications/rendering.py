@@ -1,0 +1,62 @@
+"""Rendering of email templates: subject, plain text and HTML, in the recipient's language.
+
+Templates live in notifications/templates/emails/<language>/<name>.{subject.txt,txt,html};
+a language without its own template falls back to English. Imports no other app of ours."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import select_template
+from django.utils import translation
+
+ZERO_DECIMAL_CURRENCIES = {"vnd", "jpy", "krw", "clp", "isk", "ugx", "xaf", "xof"}
+LANGUAGES = ("en", "vi")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+def email_language(language):
+    return language if language in LANGUAGES else settings.LANGUAGE_CODE
+
+
+def format_money(amount, currency):
+    """'9.50 USD', '120,000 VND': never a float."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
+        return f"{amount.quantize(Decimal('1')):,} {currency.upper()}"
+    return f"{amount.quantize(Decimal('0.01')):,} {currency.upper()}"
+
+
+def site_link(path):
+    return f"{settings.SITE_URL}/{path.lstrip('/')}"
+
+
+def _template(language, name, ext):
+    return select_template([f"emails/{language}/{name}.{ext}", f"emails/en/{name}.{ext}"])
+
+
+def render_email(name, context, language):
+    """Render one email in `language` (dates and numbers localised too)."""
+    language = email_language(language)
+    ctx = {
+        "cinema_name": settings.CINEMA_NAME,
+        "site_url": settings.SITE_URL,
+        "language": language,
+        **context,
+    }
+    with translation.override(language):
+        subject = " ".join(_template(language, name, "subject.txt").render(ctx).split())
+        text = _template(language, name, "txt").render(ctx).strip() + "\n"
+        html = _template(language, name, "html").render(ctx)
+    return RenderedEmail(subject=subject, text=text, html=html)
+
+
+__all__ = ["RenderedEmail", "email_language", "format_money", "render_email", "site_link"]
