@@ -1,0 +1,60 @@
+"""Fixtures of the site's tests: Playwright on Debian's Chromium (NOTES.md), and booking helpers."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright runs an event loop in the test thread; Django's ORM calls from it are fine here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "step-name"): saves test-results/screenshots/<test>/<nn>-<step>.png."""
+    folder = SCREENSHOTS / request.node.name.replace("[", "-").replace("]", "")
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def take(page, step, full_page=True):
+        counter["n"] += 1
+        path = folder / f"{counter['n']:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def site_client(client):
+    """Django's test client (the site uses sessions and CSRF like a browser)."""
+    return client
+
+
+@pytest.fixture
+def signed_in(client, user):
+    client.force_login(user)
+    return client
