@@ -60,8 +60,15 @@ class BookingDetailSerializer(BookingSerializer):
     The view prefetches nothing for tickets yet: add `prefetch_related("tickets")` in
     bookings.views.BookingDetail.get_queryset when you do."""
 
+    tickets = serializers.SerializerMethodField()
+
     class Meta(BookingSerializer.Meta):
-        fields = BookingSerializer.Meta.fields
+        fields = BookingSerializer.Meta.fields + ["tickets"]
+
+    def get_tickets(self, booking) -> list[dict]:
+        from .payment_serializers import tickets_of
+
+        return tickets_of(booking, self.context)
 
 
 class CancelResultSerializer(serializers.Serializer):

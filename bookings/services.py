@@ -183,9 +183,12 @@ def hold_seats(user, showtime, seat_ids):
 def on_hold_expired(booking_ids):
     """Hook: called inside the transaction that expired these (pending, lapsed) bookings.
 
-    Does nothing yet. The payments engineer fills it in to expire each booking's Stripe
-    Checkout Session (send a task with `send_task_on_commit`, e.g. "bookings.expire_stripe_session",
-    never a network call here: this runs in the sweeper's bulk transaction)."""
+    Sends "bookings.expire_stripe_session" after commit for each of them that has a Checkout
+    Session, so the session (which Stripe keeps open at least 30 minutes) can no longer be paid;
+    never a network call here: this runs in the sweeper's bulk transaction."""
+    with_session = Booking.objects.filter(pk__in=list(booking_ids), checkout_session_id__isnull=False)
+    for booking_id in with_session.values_list("pk", flat=True):
+        send_task_on_commit("bookings.expire_stripe_session", str(booking_id))
 
 
 def expire_lapsed_bookings(booking_ids, now, skip_locked=False):

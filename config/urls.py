@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
+    path("", include("bookings.urls")),
     path("", include("web.urls")),
 ]
