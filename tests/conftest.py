@@ -135,7 +135,13 @@ def celery_app(redis_url, settings):
     with app.connection_for_write() as conn:
         for queue in ALL_QUEUES:
             conn.default_channel.queue_purge(queue)
-    app.pool.force_close_all()
+    # Drop pooled connections (they may point at another broker URL). A force-closed pool
+    # refuses to lend connections, so forget it and the producer pool built on it as well.
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
     return app
 
 
