@@ -1,0 +1,115 @@
+"""Races on PostgreSQL with real concurrent connections: one thread, one connection, one client each."""
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bookings.models import Booking, BookingSeat
+from cinema.models import Showtime
+from tests.factories import AuditoriumFactory, MovieFactory, ShowtimeFactory, StaffFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 30
+
+
+def run_at_once(requests):
+    """Run each `request(client)` in its own thread with its own DB connection, all released by one barrier."""
+    barrier = threading.Barrier(len(requests))
+    results = [None] * len(requests)
+
+    def worker(i, user, call):
+        client = APIClient()
+        client.force_authenticate(user)
+        try:
+            barrier.wait(timeout=30)
+            results[i] = call(client)
+        except Exception as exc:  # reported below, never swallowed
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, user, call)) for i, (user, call) in enumerate(requests)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    return results
+
+
+def test_thirty_clients_racing_for_the_same_and_overlapping_seats():
+    """Given 30 users, 10 wanting exactly {A1, A2} and 20 wanting overlapping pairs/triples, when all
+    post at once, then each seat has at most one winner, the contested pair exactly one, only 201
+    and 409 come back, every 409 names seats a winner holds, and the DB has no seat twice."""
+    showtime = ShowtimeFactory(auditorium=AuditoriumFactory(rows=2, seats_per_row=10))
+    seats = list(showtime.auditorium.seats.order_by("row_index", "number").values_list("pk", flat=True))
+    wanted = [[seats[0], seats[1]] for _ in range(10)]
+    wanted += [[seats[2 + i % 6], seats[3 + i % 6]] for i in range(10)]
+    wanted += [[seats[1 + i % 8], seats[4 + i % 8], seats[9 + i % 8]] for i in range(10)]
+    users = [UserFactory() for _ in range(THREADS)]
+
+    def hold(ids):
+        return lambda client: client.post("/api/v1/bookings/", {"showtime": showtime.pk, "seats": ids}, format="json")
+
+    responses = run_at_once([(u, hold(ids)) for u, ids in zip(users, wanted)])
+
+    errors = [r for r in responses if isinstance(r, Exception)]
+    assert not errors, errors
+    codes = Counter(r.status_code for r in responses)
+    assert set(codes) <= {201, 409}, codes
+    winners = [(ids, r.json()) for ids, r in zip(wanted, responses) if r.status_code == 201]
+    won_seats = [s["id"] for _, body in winners for s in body["seats"]]
+    assert len(won_seats) == len(set(won_seats)), "a seat was sold twice"
+    assert sum(1 for ids, _ in winners if ids == [seats[0], seats[1]]) <= 1
+    assert seats[0] in won_seats or seats[1] in won_seats  # the contested pair went to someone
+    for ids, r in zip(wanted, responses):
+        if r.status_code == 409:
+            body = r.json()
+            assert body["code"] == "seats_unavailable"
+            assert body["seats"] and set(body["seats"]) <= set(ids) & set(won_seats)
+
+    active = BookingSeat.objects.filter(showtime=showtime, active=True)
+    assert not active.values("seat").annotate(n=Count("id")).filter(n__gt=1).exists()
+    assert sorted(active.values_list("seat_id", flat=True)) == sorted(won_seats)
+    assert Booking.objects.filter(showtime=showtime).count() == len(winners)
+
+
+def test_thirty_clients_racing_for_one_seat_exactly_one_wins():
+    showtime = ShowtimeFactory()
+    seat = showtime.auditorium.seats.order_by("pk").first().pk
+    users = [UserFactory() for _ in range(THREADS)]
+
+    responses = run_at_once(
+        [(u, lambda c: c.post("/api/v1/bookings/", {"showtime": showtime.pk, "seats": [seat]}, format="json")) for u in users]
+    )
+
+    codes = Counter(getattr(r, "status_code", repr(r)) for r in responses)
+    assert codes == {201: 1, 409: THREADS - 1}
+    assert all(r.json()["seats"] == [seat] for r in responses if r.status_code == 409)
+    assert BookingSeat.objects.filter(showtime=showtime, seat_id=seat, active=True).count() == 1
+
+
+def test_staff_racing_to_schedule_the_same_slot_get_one_showtime():
+    movie, auditorium = MovieFactory(), AuditoriumFactory(rows=1, seats_per_row=1)
+    staff = [StaffFactory() for _ in range(8)]
+    starts = timezone.now() + timedelta(days=3)
+    # Staggered starts, all overlapping each other: only one may exist.
+    bodies = [
+        {"movie": movie.pk, "auditorium": auditorium.pk, "starts_at": (starts + timedelta(minutes=i)).isoformat(), "price": "9.50"}
+        for i in range(len(staff))
+    ]
+
+    responses = run_at_once(
+        [(u, (lambda b: lambda c: c.post("/api/v1/showtimes/", b, format="json"))(b)) for u, b in zip(staff, bodies)]
+    )
+
+    codes = Counter(getattr(r, "status_code", repr(r)) for r in responses)
+    assert codes == {201: 1, 400: len(staff) - 1}
+    assert Showtime.objects.filter(auditorium=auditorium).count() == 1
