@@ -6,6 +6,7 @@ import logging
 import jwt
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from . import services
@@ -72,3 +73,13 @@ def user_for_claims(claims):
     if user.deleted_at is not None or not user.is_active:
         raise exceptions.AuthenticationFailed("This account is no longer active.", code="user_inactive")
     return user
+
+
+class ClerkJWTScheme(OpenApiAuthenticationExtension):
+    """Describes the bearer session JWT in the OpenAPI document."""
+
+    target_class = "accounts.authentication.ClerkJWTAuthentication"
+    name = "clerkSessionJWT"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -4,7 +4,8 @@ import json
 import logging
 
 from django.conf import settings
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,6 +62,25 @@ class ClerkWebhookView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = []
 
+    @extend_schema(
+        tags=["webhooks"],
+        request={"application/json": {"type": "object", "description": "A Clerk event: type, data, object."}},
+        parameters=[
+            OpenApiParameter(name, str, OpenApiParameter.HEADER, required=True) for name in SVIX_HEADERS
+        ],
+        responses={
+            200: inline_serializer(
+                "ClerkWebhookReceived",
+                {
+                    "received": serializers.BooleanField(),
+                    "duplicate": serializers.BooleanField(),
+                    "status": serializers.CharField(),
+                },
+            ),
+            400: OpenApiResponse(description="invalid_signature or invalid_payload"),
+            503: OpenApiResponse(description="CLERK_WEBHOOK_SECRET is not set"),
+        },
+    )
     def post(self, request):
         if not settings.CLERK_WEBHOOK_SECRET:
             raise ServiceUnavailable(
