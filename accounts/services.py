@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -68,6 +68,8 @@ def store_event(svix_id, payload):
     handled = event_type in HANDLED_EVENTS
     if handled and (not isinstance(clerk_user_id, str) or not clerk_user_id):
         raise InvalidEventPayload("A user event needs data.id.")
+    if handled and len(clerk_user_id) > CLERK_ID_MAX_LENGTH:
+        raise InvalidEventPayload(f"data.id is longer than {CLERK_ID_MAX_LENGTH} characters.")
     if len(svix_id) > ClerkEvent._meta.get_field("svix_id").max_length:
         raise InvalidEventPayload("The svix-id header is too long.")
 
@@ -82,10 +84,13 @@ def store_event(svix_id, payload):
             processed_at=timezone.now(),
             last_error=f"Event type {event_type!r} is not handled.",
         )
-    with transaction.atomic():
-        event, created = ClerkEvent.objects.get_or_create(svix_id=svix_id, defaults=defaults)
-        if created and handled:
-            _enqueue_sync(event.pk)
+    try:
+        with transaction.atomic():
+            event, created = ClerkEvent.objects.get_or_create(svix_id=svix_id, defaults=defaults)
+            if created and handled:
+                _enqueue_sync(event.pk)
+    except DataError as exc:  # e.g. a \u0000 that PostgreSQL's jsonb refuses
+        raise InvalidEventPayload(f"The event cannot be stored: {exc}") from exc
     return event, created
 
 

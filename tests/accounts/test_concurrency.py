@@ -79,3 +79,15 @@ def test_a_deletion_racing_updates_and_a_first_jwt_always_ends_deleted():
     assert (user.email, user.first_name) == ("", "")
     assert ClerkEvent.objects.get(pk=deletion).status == ClerkEvent.Status.PROCESSED
     assert not ClerkEvent.objects.filter(status=ClerkEvent.Status.FAILED).exists()
+
+
+def test_the_same_delivery_stored_by_several_requests_at_once_is_stored_once():
+    results = []
+
+    def deliver():
+        results.append(services.store_event("msg_dup", user_event("user.created", "user_1"))[1])
+
+    run_at_once([deliver] * 6)
+
+    assert ClerkEvent.objects.filter(svix_id="msg_dup").count() == 1
+    assert sorted(results) == [False] * 5 + [True]

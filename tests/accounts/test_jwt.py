@@ -121,3 +121,22 @@ def test_bearer_tokens_are_refused_while_no_key_is_configured(settings, make_tok
     settings.CLERK_JWT_KEY = ""
     assert_401(bearer_client(token).get(ME_URL), "invalid_token")
     assert not User.objects.filter(clerk_id="user_1").exists()
+
+
+def test_a_deleted_users_drf_token_and_session_stop_working(deliver, user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    User.objects.filter(pk=user.pk).update(clerk_id="user_1")
+    token = Token.objects.create(user=user)
+    by_token = APIClient()
+    by_token.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    by_session = APIClient()
+    by_session.force_login(user)
+    assert by_token.get(ME_URL).status_code == 200
+    assert by_session.get(ME_URL).status_code == 200
+
+    deliver(user_event("user.deleted", "user_1"))
+
+    assert by_token.get(ME_URL).status_code == 401
+    assert by_session.get(ME_URL).status_code == 401

@@ -153,3 +153,25 @@ def test_an_event_type_we_do_not_handle_is_stored_as_ignored_and_not_enqueued(
 
 def test_get_is_not_allowed(clerk_secret):
     assert APIClient().get(WEBHOOK_URL).status_code == 405
+
+
+def test_a_user_id_too_long_to_store_is_a_400(post_event):
+    response = post_event(user_event("user.created", "user_" + "x" * 80))
+    assert_refused(response, 400, "invalid_payload")
+
+
+@pytest.mark.postgres
+def test_a_nul_character_postgresql_cannot_store_is_a_400(post_event):
+    response = post_event(user_event("user.created", "user_1", first_name="A\u0000da"))
+    assert_refused(response, 400, "invalid_payload")
+
+
+def test_one_good_signature_among_several_is_enough(clerk_secret):
+    """Svix sends one signature per active secret during a rotation, separated by spaces."""
+    body = json.dumps(user_event("user.created", "user_1"))
+    headers = svix_headers(body, secret=clerk_secret, msg_id="msg_rotated")
+    stale = svix_headers(body, secret=new_svix_secret(), msg_id="msg_rotated")["HTTP_SVIX_SIGNATURE"]
+    headers["HTTP_SVIX_SIGNATURE"] = f"{stale} {headers['HTTP_SVIX_SIGNATURE']}"
+    response = APIClient().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+    assert response.status_code == 200
+    assert ClerkEvent.objects.filter(svix_id="msg_rotated").exists()
