@@ -102,9 +102,10 @@ def cancel_and_refund_in_full(booking_id):
     """Staff (admin action): cancel a paid booking whatever the policy window says, release its
     seats and refund everything. True if done; a booking not paid, or already refunding, is left."""
     from . import emails
+    from .stripe_events import lock_booking
 
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().filter(pk=booking_id).first()
+        booking = lock_booking(booking_id)
         if booking is None or booking.status != Booking.Status.PAID or booking.refund_status != Booking.RefundStatus.NONE:
             return False
         booking.status = Booking.Status.CANCELLED

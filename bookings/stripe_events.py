@@ -14,10 +14,12 @@ from datetime import timedelta
 
 import stripe
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from cinema.models import Seat
 from config.tasks import enqueue_on_commit, send_task_safely
 
 from . import emails, tickets
@@ -139,18 +141,35 @@ def _id_of(value):
     return value or ""
 
 
+def lock_booking(booking_id):
+    """The booking, row-locked after the rows the app always locks before it (services.py:
+    the user row, then the seat rows sorted by id, then the booking). Paying inserts rows that
+    point at the user and the seats (tickets, the email), which wait for a hold in progress
+    on those rows; taking the locks in the same order as a hold keeps that from deadlocking."""
+    row = Booking.objects.filter(pk=booking_id).values("user_id").first()
+    if row is None:
+        return None
+    list(get_user_model().objects.select_for_update().filter(pk=row["user_id"]).values_list("pk", flat=True))
+    seat_ids = BookingSeat.objects.filter(booking_id=booking_id).values_list("seat_id", flat=True)
+    list(Seat.objects.select_for_update().filter(pk__in=list(seat_ids)).order_by("pk").values_list("pk", flat=True))
+    return Booking.objects.select_for_update().get(pk=booking_id)
+
+
 def _lock_booking_of_session(session):
-    """The booking of a Checkout Session, row-locked: by the session id that checkout stored,
+    """The booking of a Checkout Session, locked: by the session id that checkout stored,
     else by metadata.booking_id (the webhook may beat checkout's own write)."""
-    bookings = Booking.objects.select_for_update(of=("self",))
     session_id = session.get("id")
-    booking = bookings.filter(checkout_session_id=session_id).first() if session_id else None
-    if booking is None:
-        booking_id = _as_uuid((session.get("metadata") or {}).get("booking_id")) or _as_uuid(
+    booking_id = (
+        Booking.objects.filter(checkout_session_id=session_id).values_list("pk", flat=True).first()
+        if session_id
+        else None
+    )
+    if booking_id is None:
+        wanted = _as_uuid((session.get("metadata") or {}).get("booking_id")) or _as_uuid(
             session.get("client_reference_id")
         )
-        booking = bookings.filter(pk=booking_id).first() if booking_id else None
-    return booking
+        booking_id = Booking.objects.filter(pk=wanted).values_list("pk", flat=True).first() if wanted else None
+    return lock_booking(booking_id) if booking_id else None
 
 
 def _on_session_completed(event, session):
@@ -187,11 +206,12 @@ def _on_session_closed_unpaid(event, session):
 
 def _on_charge_refunded(event, charge):
     payment_intent_id = _id_of(charge.get("payment_intent"))
-    booking = (
-        Booking.objects.select_for_update(of=("self",)).filter(payment_intent_id=payment_intent_id).first()
+    booking_id = (
+        Booking.objects.filter(payment_intent_id=payment_intent_id).values_list("pk", flat=True).first()
         if payment_intent_id
         else None
     )
+    booking = lock_booking(booking_id) if booking_id else None
     if booking is None:
         return StripeEvent.Status.IGNORED, f"No booking for payment {payment_intent_id or '?'}."
     event.booking = booking
