@@ -3,6 +3,10 @@ locale/vi/LC_MESSAGES/django.po after `makemessages -l vi` (then `compilemessage
 
 Kept as a table so that a re-extraction never loses a translation."""
 
+import json
+import re
+from pathlib import Path
+
 VI = {
     # accounts admin
     "deleted at the provider": "đã xoá ở nhà cung cấp",
@@ -189,75 +193,59 @@ VI = {
         "Thanh toán không thành công. Ghế của bạn vẫn được giữ: vui lòng thử lại.",
     "This booking can no longer be cancelled.": "Đặt vé này không thể huỷ được nữa.",
     "Welcome, %(name)s! Your account is ready.": "Chào mừng %(name)s! Tài khoản của bạn đã sẵn sàng.",
+    # late payments
+    "Your payment arrived after the hold ended and the seats had gone to someone else, so the %(amount)s you paid is being refunded in full.":
+        "Khoản thanh toán của bạn đến sau khi hết thời gian giữ ghế và ghế đã thuộc về người khác, nên số tiền %(amount)s bạn đã trả đang được hoàn lại toàn bộ.",
+    "Your payment arrived after the booking was cancelled, so the %(amount)s you paid is being refunded in full.":
+        "Khoản thanh toán của bạn đến sau khi đặt vé đã bị huỷ, nên số tiền %(amount)s bạn đã trả đang được hoàn lại toàn bộ.",
+    "Your payment arrived just after the hold ended; the seats were still free, so they are yours.":
+        "Khoản thanh toán của bạn đến ngay sau khi hết thời gian giữ ghế; ghế vẫn còn trống nên đã là của bạn.",
 }
 
 
 def fill(path):
-    """Set each entry's msgstr from VI (plural entries are keyed by a 1-tuple of the singular)."""
-    import re
+    """Set each entry's msgstr from VI (plural entries are keyed by a 1-tuple of the singular).
 
+    Returns the msgids that have no translation yet."""
     text = open(path, encoding="utf-8").read()
     text = re.sub(r'"Plural-Forms: [^"]*"', r'"Plural-Forms: nplurals=1; plural=0;\\n"', text)
-    text = text.replace('"Language: \\n"', '"Language: vi\\n"')
-    blocks = text.split("\n\n")
+    text = text.replace('"Language: \\n"', '"Language: vi\\n"').replace('#\n#, fuzzy\nmsgid ""', '#\nmsgid ""', 1)
+    blocks = text.strip("\n").split("\n\n")
     missing = []
     for i, block in enumerate(blocks):
-        msgid = _field(block, "msgid")
+        fields, kept = _split(block)
+        msgid = fields.get("msgid")
         if not msgid:
             continue
-        plural = _field(block, "msgid_plural") is not None
-        key = (msgid,) if plural else msgid
+        key = (msgid,) if "msgid_plural" in fields else msgid
         if key not in VI:
             missing.append(msgid)
             continue
-        lines = [line for line in block.split("\n") if not line.startswith("msgstr") and not _is_continuation_of_msgstr(block, line)]
-        lines.append(f'msgstr[0] {_quote(VI[key])}' if plural else f"msgstr {_quote(VI[key])}")
-        lines = [line for line in lines if line != "#, fuzzy"]
-        blocks[i] = "\n".join(lines)
-    open(path, "w", encoding="utf-8").write("\n\n".join(blocks))
+        name = "msgstr[0]" if "msgid_plural" in fields else "msgstr"
+        kept = [line for line in kept if line != "#, fuzzy"]
+        blocks[i] = "\n".join([*kept, f"{name} {json.dumps(VI[key], ensure_ascii=False)}"])
+    open(path, "w", encoding="utf-8").write("\n\n".join(blocks) + "\n")
     return missing
 
 
-def _quote(value):
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _field(block, name):
-    import json
-    import re
-
-    lines = block.split("\n")
-    for n, line in enumerate(lines):
-        match = re.match(rf"^{name} (\".*\")$", line)
+def _split(block):
+    """({field: value}, the block's lines without its msgstr lines)."""
+    fields, kept, current = {}, [], None
+    for line in block.split("\n"):
+        match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) (".*")$', line)
         if match:
-            value = json.loads(match.group(1))
-            for more in lines[n + 1 :]:
-                if not more.startswith('"'):
-                    break
-                value += json.loads(more)
-            return value
-    return None
-
-
-def _is_continuation_of_msgstr(block, line):
-    """Continuation lines ("...") that follow a msgstr line."""
-    lines = block.split("\n")
-    in_msgstr = False
-    for current in lines:
-        if current.startswith("msgstr"):
-            in_msgstr = True
-        elif not current.startswith('"'):
-            in_msgstr = False
-        if current is line:
-            return in_msgstr and current.startswith('"')
-    return False
+            current = match.group(1)
+            fields[current] = json.loads(match.group(2))
+        elif line.startswith('"') and current:
+            fields[current] += json.loads(line)
+        else:
+            current = None
+        if not (current or "").startswith("msgstr"):
+            kept.append(line)
+    return fields, kept
 
 
 if __name__ == "__main__":
-    from pathlib import Path
-
     po = Path(__file__).resolve().parent / "vi" / "LC_MESSAGES" / "django.po"
     left = fill(po)
     if left:

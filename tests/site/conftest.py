@@ -13,6 +13,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshot
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
+UNSTICK = ".booking-bar { position: static !important; }"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +43,8 @@ def screenshot(request):
     def take(page, step, full_page=True):
         counter["n"] += 1
         path = folder / f"{counter['n']:02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=full_page)
+        # In a full-page shot the sticky selection bar would sit over the middle of the map.
+        page.screenshot(path=str(path), full_page=full_page, style=UNSTICK if full_page else None)
         return path
 
     return take

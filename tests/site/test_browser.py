@@ -232,3 +232,21 @@ def test_seat_map_works_with_the_keyboard(browser, live_server, feature, screens
     expect(page.locator("[data-selected-labels]")).to_have_text("B2")
     screenshot(page, "keyboard")
     context.close()
+
+
+def test_language_switch_in_the_browser(browser, live_server, feature, screenshot):
+    customer = UserFactory(username="lan")
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    page = context.new_page()
+    sign_in(page, live_server.url, customer, next_path=f"/showtimes/{feature.pk}/")
+    expect(page.get_by_role("heading", name="Choose your seats")).to_be_visible()
+    page.select_option("#language-select", "vi")  # submits by itself
+    expect(page.get_by_role("heading", name="Chọn ghế của bạn")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    seat(page, "A1").click()
+    expect(seat(page, "A1")).to_have_attribute("aria-label", "A1, đã chọn")
+    expect(page.locator("[data-total]")).to_have_text("$9,50")  # the page's own number format
+    screenshot(page, "seat-map-vi")
+    customer.refresh_from_db()
+    assert customer.language == "vi"
+    context.close()

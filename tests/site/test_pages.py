@@ -409,3 +409,28 @@ def test_language_switch_for_visitors_uses_the_cookie(client, showtime):
     html = client.get(f"/showtimes/{showtime.pk}/").content.decode()
     assert '<html lang="vi">' in html
     assert "Chọn ghế" in html  # "Choose your seats"
+
+
+def test_a_payment_that_came_too_late_is_explained(client, user, other_user, showtime):
+    booking = hold_seats(user, showtime, seat_ids(showtime, "A1"))
+    session = start_checkout(booking)
+    with time_machine.travel(booking.expires_at + timedelta(minutes=1)):
+        hold_seats(other_user, showtime, seat_ids(showtime, "A1"))  # the seat goes to someone else
+        pay_locally(booking, session.id)  # then the payment arrives
+        client.force_login(user)
+        page = unescape(client.get(f"/bookings/{booking.pk}/").content.decode())
+    booking.refresh_from_db()
+    assert booking.late_payment == "refunded"
+    assert "the $9.50 you paid is being refunded in full" in page
+    assert "Nothing was charged" not in page
+
+
+def test_a_stale_form_gets_a_friendly_csrf_page(user, showtime):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(f"/showtimes/{showtime.pk}/hold/", {"seats": seat_ids(showtime, "A1")})
+    assert response.status_code == 403
+    assert "Your session timed out" in response.content.decode()
+    assert not Booking.objects.exists()
