@@ -1,8 +1,7 @@
 """Operations that change bookings: one transaction each, safe to call twice.
 
 Lock order, everywhere in this app (so that two operations never wait on each other in a
-circle): the user row, then seat rows (sorted by id), then booking rows (sorted by id), then
-BookingSeat rows. A hold's end is `expires_at` in the database; the tasks only tidy up."""
+circle): seat rows (sorted by id), then booking rows (sorted by id), then BookingSeat rows. A hold's end is `expires_at` in the database; the tasks only tidy up."""
 
 import logging
 from datetime import timedelta
@@ -10,8 +9,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cinema.currencies import quantum
@@ -106,73 +106,88 @@ def _is_seat_constraint(exc):
     return SEAT_CONSTRAINT in text or "bookings_bookingseat.showtime_id, bookings_bookingseat.seat_id" in text
 
 
+def _lock_seats(user, showtime, seat_ids, now):
+    """Lock the requested seats of the showtime's auditorium (sorted by id) and read, in the same
+    round trip, how many unexpired holds the user already has on this showtime (`user_holds`)."""
+    holds = (
+        selectors.active_holds(user, showtime, now)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Seat.objects.select_for_update(of=("self",))
+        .filter(pk__in=seat_ids, auditorium_id=showtime.auditorium_id)
+        .annotate(user_holds=Coalesce(Subquery(holds), 0))
+        .order_by("pk")
+    )
+
+
 def hold_seats(user, showtime, seat_ids):
     """Hold `seat_ids` of `showtime` for `user` for BOOKING_HOLD_SECONDS: a pending Booking.
 
-    One transaction that locks what it reads (the user row for the anti-hoarding count, the
-    requested seat rows sorted by id), frees lapsed holds of exactly those seats, and inserts
-    under a savepoint; the partial unique index is the last word, and a violation of it is the
-    same SeatsUnavailable as a conflict found by reading. Raises InvalidHold, TooManyHolds,
+    One transaction that locks what it reads (the requested seat rows, sorted by id), frees lapsed
+    holds of exactly those seats, and inserts; the partial unique index is the last word, and a
+    violation of it is the same SeatsUnavailable as a conflict found by reading. The per-user cap
+    (MAX_PENDING_HOLDS_PER_SHOWTIME) is anti-hoarding, not a lock: the throttle bounds how far one
+    user's simultaneous requests could overshoot it. Raises InvalidHold, TooManyHolds,
     SeatsUnavailable; changes nothing when it raises."""
     seat_ids = _validated_seat_ids(list(seat_ids))
     now = timezone.now()
     if showtime.starts_at <= now:
         raise InvalidHold("This showtime has already started.", code="showtime_started")
 
-    with transaction.atomic():
-        list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-        seats = list(
-            Seat.objects.select_for_update()
-            .filter(pk__in=seat_ids, auditorium_id=showtime.auditorium_id)
-            .order_by("pk")
-        )
-        if len(seats) != len(seat_ids):
-            unknown = sorted(set(seat_ids) - {s.pk for s in seats})
-            raise InvalidHold(
-                "Some seats do not exist in this showtime's auditorium.", code="invalid_seats", seats=unknown
-            )
-        if selectors.active_holds(user, showtime, now).count() >= settings.MAX_PENDING_HOLDS_PER_SHOWTIME:
-            raise TooManyHolds(
-                f"You already hold seats {settings.MAX_PENDING_HOLDS_PER_SHOWTIME} times for this showtime; "
-                "pay for or cancel a hold first."
-            )
-
-        current = list(
-            BookingSeat.objects.filter(showtime=showtime, seat_id__in=seat_ids, active=True).values_list(
-                "seat_id", "booking_id", "expires_at"
-            )
-        )
-        lapsed = {booking_id for _, booking_id, expires_at in current if expires_at is not None and expires_at <= now}
-        if lapsed:
-            expire_lapsed_bookings(lapsed, now)
-        taken = [seat_id for seat_id, _, expires_at in current if expires_at is None or expires_at > now]
-        if taken:
-            raise SeatsUnavailable(taken)
-
-        expires_at = now + timedelta(seconds=settings.BOOKING_HOLD_SECONDS)
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    user=user,
-                    showtime=showtime,
-                    status=Booking.Status.PENDING,
-                    expires_at=expires_at,
-                    total=(showtime.price * len(seats)).quantize(quantum(showtime.currency)),
-                    currency=showtime.currency,
+    try:
+        # The whole hold is one transaction (a savepoint when the caller has one open): an
+        # IntegrityError rolls all of it back, and is answered below, after the rollback.
+        with transaction.atomic():
+            seats = _lock_seats(user, showtime, seat_ids, now)
+            if len(seats) != len(seat_ids):
+                unknown = sorted(set(seat_ids) - {s.pk for s in seats})
+                raise InvalidHold(
+                    "Some seats do not exist in this showtime's auditorium.", code="invalid_seats", seats=unknown
                 )
-                BookingSeat.objects.bulk_create(
-                    BookingSeat(booking=booking, showtime=showtime, seat=seat, price=showtime.price, expires_at=expires_at)
-                    for seat in seats
+            if seats[0].user_holds >= settings.MAX_PENDING_HOLDS_PER_SHOWTIME:
+                raise TooManyHolds(
+                    f"You already hold seats {settings.MAX_PENDING_HOLDS_PER_SHOWTIME} times for this showtime; "
+                    "pay for or cancel a hold first."
                 )
-        except IntegrityError as exc:
-            if not _is_seat_constraint(exc):
-                raise
-            # A writer that did not take the seat locks got there first: name what is taken now.
-            lost = list(
-                selectors.taking_seats(showtime, now).filter(seat_id__in=seat_ids).values_list("seat_id", flat=True)
+
+            current = list(
+                BookingSeat.objects.filter(showtime=showtime, seat_id__in=seat_ids, active=True).values_list(
+                    "seat_id", "booking_id", "expires_at"
+                )
             )
-            raise SeatsUnavailable(lost or seat_ids) from exc
-        send_task_on_commit("bookings.expire_booking", str(booking.pk), countdown=settings.BOOKING_HOLD_SECONDS)
+            lapsed = {b for _, b, expires_at in current if expires_at is not None and expires_at <= now}
+            if lapsed:
+                expire_lapsed_bookings(lapsed, now)
+            taken = [seat_id for seat_id, _, expires_at in current if expires_at is None or expires_at > now]
+            if taken:
+                raise SeatsUnavailable(taken)
+
+            expires_at = now + timedelta(seconds=settings.BOOKING_HOLD_SECONDS)
+            booking = Booking.objects.create(
+                user=user,
+                showtime=showtime,
+                status=Booking.Status.PENDING,
+                expires_at=expires_at,
+                total=(showtime.price * len(seats)).quantize(quantum(showtime.currency)),
+                currency=showtime.currency,
+            )
+            BookingSeat.objects.bulk_create(
+                BookingSeat(booking=booking, showtime=showtime, seat=seat, price=showtime.price, expires_at=expires_at)
+                for seat in seats
+            )
+            send_task_on_commit("bookings.expire_booking", str(booking.pk), countdown=settings.BOOKING_HOLD_SECONDS)
+    except IntegrityError as exc:
+        if not _is_seat_constraint(exc):
+            raise
+        # A writer that did not take the seat locks got there first: name what is taken now.
+        lost = list(
+            selectors.taking_seats(showtime, timezone.now()).filter(seat_id__in=seat_ids).values_list("seat_id", flat=True)
+        )
+        raise SeatsUnavailable(lost or seat_ids) from exc
     booking.seats_held = seats
     return booking
 

@@ -103,7 +103,8 @@ class BookingDetail(APIView):
 
     @extend_schema(responses=BookingDetailSerializer)
     def get(self, request, booking_id):
-        return Response(BookingDetailSerializer(booking_for(request, booking_id)).data)
+        booking = booking_for(request, booking_id)
+        return Response(BookingDetailSerializer(booking, context={"request": request}).data)
 
 
 class BookingCancel(APIView):

