@@ -155,6 +155,8 @@ def booking_status(request, pk):
 def booking_pay(request, pk):
     """Start the gateway's checkout (Stripe Checkout or the local Pay page) and go there."""
     booking = own_booking(request, pk)
+    if booking.user_id != request.user.pk:  # staff may look and cancel, only the customer pays
+        raise Http404
     outcome = booking_ops.checkout(booking)
     if outcome.url is None:
         messages.error(request, outcome.message)

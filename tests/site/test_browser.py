@@ -250,3 +250,20 @@ def test_language_switch_in_the_browser(browser, live_server, feature, screensho
     customer.refresh_from_db()
     assert customer.language == "vi"
     context.close()
+
+
+def test_seats_can_be_picked_and_held_without_javascript(browser, live_server, feature, screenshot):
+    customer = UserFactory(username="nojs")
+    context = browser.new_context(viewport=PHONE, locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server.url, customer, next_path=f"/showtimes/{feature.pk}/")
+    seat(page, "B3").click()  # each click is a GET that toggles the seat
+    expect(seat(page, "B3")).to_have_attribute("aria-pressed", "true")
+    seat(page, "B4").click()
+    expect(page.locator("[data-selected-labels]")).to_have_text("B3, B4")
+    expect(page.locator("[data-total]")).to_have_text("$19.00")
+    screenshot(page, "no-js-picked")
+    page.locator("[data-hold-button]").click()
+    expect(page).to_have_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
+    expect(page.locator(".seat-labels")).to_have_text("B3, B4")
+    context.close()

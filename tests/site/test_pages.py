@@ -434,3 +434,21 @@ def test_a_stale_form_gets_a_friendly_csrf_page(user, showtime):
     assert response.status_code == 403
     assert "Your session timed out" in response.content.decode()
     assert not Booking.objects.exists()
+
+
+def test_only_the_customer_can_pay_staff_can_look(client, user, staff_user, showtime):
+    booking = hold_seats(user, showtime, seat_ids(showtime, "A1"))
+    client.force_login(staff_user)
+    assert client.get(f"/bookings/{booking.pk}/").status_code == 200
+    assert client.post(f"/bookings/{booking.pk}/pay/").status_code == 404
+    booking.refresh_from_db()
+    assert booking.checkout_session_id is None
+
+
+def test_seat_map_page_reads_in_a_constant_number_of_queries(client, showtime, django_assert_max_num_queries):
+    from tests.factories import AuditoriumFactory
+
+    big = ShowtimeFactory(auditorium=AuditoriumFactory(rows=20, seats_per_row=30))
+    with django_assert_max_num_queries(6):
+        response = client.get(f"/showtimes/{big.pk}/")
+    assert response.content.decode().count('data-seat-id=') == 600
