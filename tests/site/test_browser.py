@@ -267,3 +267,14 @@ def test_seats_can_be_picked_and_held_without_javascript(browser, live_server, f
     expect(page).to_have_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
     expect(page.locator(".seat-labels")).to_have_text("B3, B4")
     context.close()
+
+
+def test_a_missing_page_is_friendly(browser, live_server, screenshot):
+    context = browser.new_context(viewport=PHONE, locale="en-US")
+    page = context.new_page()
+    response = page.goto(f"{live_server.url}/bookings/00000000-0000-0000-0000-000000000000/nope/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="We couldn't find that page")).to_be_visible()
+    expect(page.get_by_role("link", name="Back to the movies")).to_be_visible()
+    screenshot(page, "404")
+    context.close()
