@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from accounts.services import update_preferences
 from bookings import selectors
 from bookings.models import Booking
 from cinema.models import Movie, Showtime
@@ -216,6 +217,5 @@ def set_language(request):
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES) and check_for_language(language):
         if request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+            update_preferences(request.user, language=language)
     return response
