@@ -239,6 +239,18 @@ class SupervisedProcess:
     def log(self):
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
+    def stop_with(self, sig):
+        """Signal the main process and let it exit for good (no restart), like `docker compose stop`."""
+        self._stopping.set()
+        with self._lock:
+            self.proc.send_signal(sig)
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
     def stop(self, timeout=20):
         self._stopping.set()
         with self._lock:
@@ -305,28 +317,32 @@ test_database_url.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture
-def broker_at(settings):
-    """broker_at(url): settings and the Celery app of this process publish to `url` from now on."""
+def broker_at(settings, monkeypatch):
+    """broker_at(url): settings and the Celery app of this process publish to `url` from now on.
+
+    Celery reads the CELERY_BROKER_URL environment variable before its own configuration."""
     from config.celery import app
 
     original = app.conf.broker_url
 
     def point(url):
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         settings.CELERY_BROKER_URL = url
         app.conf.broker_url = url
         app.conf.task_always_eager = False
         _reset_pools(app)
 
     yield point
+    monkeypatch.undo()
     app.conf.broker_url = original
     _reset_pools(app)
 
 
 def _reset_pools(app):
-    try:
-        app.pool.force_close_all()
-    except Exception:
-        pass
+    """Forget pooled connections to the previous broker (a force-closed pool lends nothing)."""
+    import kombu.pools
+
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
