@@ -10,12 +10,13 @@ or events out of order change nothing twice.
 import json
 import logging
 import uuid
+from contextlib import nullcontext
 from datetime import timedelta
 
 import stripe
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -57,11 +58,14 @@ def receive_event(payload, signature_header):
     from .tasks import process_stripe_event
 
     try:
-        with transaction.atomic():
+        # Outside a transaction the INSERT is one autocommitted statement (no BEGIN/COMMIT round
+        # trips on the webhook's hot path); inside one (the local Pay page) a savepoint keeps a
+        # duplicate from breaking the caller's transaction.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             StripeEvent.objects.create(id=event_id[:255], type=event_type[:100], payload=data)
-            enqueue_on_commit(process_stripe_event, event.id)
     except IntegrityError:
         return event_id, False
+    enqueue_on_commit(process_stripe_event, event.id)  # at once in autocommit, else after commit
     return event_id, True
 
 
