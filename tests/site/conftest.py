@@ -16,6 +16,17 @@ DESKTOP = {"width": 1280, "height": 900}
 UNSTICK = ".booking-bar { position: static !important; }"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run with `-p no:playwright` (fast runs), the browser tests are skipped, not errors."""
+    if config.pluginmanager.hasplugin("playwright"):
+        return
+    skip = pytest.mark.skip(reason="pytest-playwright is disabled (-p no:playwright)")
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if "browser" in item.keywords and here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
