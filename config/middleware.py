@@ -60,3 +60,23 @@ class DatabaseUnavailableMiddleware:
     def _unavailable(request, exc):
         logger.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
         return database_unavailable_response()
+
+
+class RequestTooLargeMiddleware:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE (or too many form fields) read by a view answers
+    413 in the API's error shape; Django alone would answer a bare 400 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+        if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
+            return JsonResponse(
+                {"detail": "The request body is too large.", "code": "request_too_large"}, status=413
+            )
+        return None
