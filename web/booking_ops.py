@@ -65,11 +65,24 @@ def hold(user, showtime, seat_ids):
         return HoldOutcome(booking=services.hold_seats(user, showtime, seat_ids))
     except services.SeatsUnavailable as exc:
         taken = list(exc.extra.get("seats") or [])
+        own = own_hold_of(user, showtime, seat_ids)
+        if own is not None:  # a double click: the first request already holds them for this user
+            return HoldOutcome(booking=own)
         keep = [i for i in seat_ids if i not in taken]
         return HoldOutcome(message=seats_taken_message(labels_of(taken)), keep_seat_ids=keep)
     except services.BookingError as exc:
         keep = [i for i in seat_ids if i not in (exc.extra.get("seats") or [])]
         return HoldOutcome(message=hold_refused_message(exc), keep_seat_ids=keep)
+
+
+def own_hold_of(user, showtime, seat_ids):
+    """The user's live hold of this showtime that has exactly these seats, if there is one."""
+    from bookings import selectors
+
+    for booking in selectors.with_seats(selectors.active_holds(user, showtime, timezone.now())):
+        if sorted(bs.seat_id for bs in booking.booking_seats.all() if bs.active) == sorted(seat_ids):
+            return booking
+    return None
 
 
 def hold_refused_message(exc):

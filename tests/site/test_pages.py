@@ -452,3 +452,30 @@ def test_seat_map_page_reads_in_a_constant_number_of_queries(client, showtime, d
     with django_assert_max_num_queries(6):
         response = client.get(f"/showtimes/{big.pk}/")
     assert response.content.decode().count('data-seat-id=') == 600
+
+
+def test_a_double_submitted_hold_lands_on_the_booking_not_on_an_error(client, user, showtime):
+    client.force_login(user)
+    ids = seat_ids(showtime, "C1", "C2")
+    first = client.post(f"/showtimes/{showtime.pk}/hold/", {"seats": ids})
+    second = client.post(f"/showtimes/{showtime.pk}/hold/", {"seats": ids})
+    booking = Booking.objects.get(user=user)
+    assert first.url == second.url == f"/bookings/{booking.pk}/"
+
+
+def test_payment_service_down_is_a_friendly_message(client, user, showtime, settings):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on: the connection is refused at once
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_site"
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{closed_port}"
+    booking = hold_seats(user, showtime, seat_ids(showtime, "A1"))
+    client.force_login(user)
+    response = client.post(f"/bookings/{booking.pk}/pay/", follow=True)
+    assert response.redirect_chain == [(f"/bookings/{booking.pk}/", 302)]
+    assert messages_of(response) == [
+        "The payment service is not answering right now. Your seats are still held: please try again."
+    ]

@@ -141,6 +141,12 @@
         if (candidate && !candidate.disabled) { focusSeat(candidate); return; }
       }
     });
+    /* One hold per click: a second submit while the first is on its way would only be refused. */
+    if (holdForm) {
+      holdForm.addEventListener("submit", function () {
+        setTimeout(function () { holdButton.disabled = true; }, 0);
+      });
+    }
     render();
   }
 
