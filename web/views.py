@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -57,7 +58,7 @@ def showtime_detail(request, pk):
             messages.warning(request, max_seats_message())
         else:
             selected.append(seat_id)
-    selected = [i for i in selected if by_id[i]["status"] == "available"]
+    selected = [i for i in selected if by_id[i]["status"] == "available"][: settings.MAX_SEATS_PER_BOOKING]
     for seat in seats:
         seat["selected"] = seat["id"] in selected
     started = showtime.starts_at <= timezone.now()
@@ -136,6 +137,7 @@ def booking_detail(request, pk):
     return render(request, "web/booking_detail.html", {"booking": booking, "view": view})
 
 
+@never_cache
 @login_required
 def booking_status(request, pk):
     """A small JSON the booking page polls to notice payment (or expiry) without a reload."""

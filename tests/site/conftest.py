@@ -59,15 +59,3 @@ def screenshot(request):
         return path
 
     return take
-
-
-@pytest.fixture
-def site_client(client):
-    """Django's test client (the site uses sessions and CSRF like a browser)."""
-    return client
-
-
-@pytest.fixture
-def signed_in(client, user):
-    client.force_login(user)
-    return client
