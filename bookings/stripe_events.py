@@ -146,14 +146,19 @@ def _id_of(value):
 
 
 def lock_booking(booking_id):
-    """The booking, row-locked after the rows the app always locks before it (services.py:
-    the user row, then the seat rows sorted by id, then the booking). Paying inserts rows that
-    point at the user and the seats (tickets, the email), which wait for a hold in progress
-    on those rows; taking the locks in the same order as a hold keeps that from deadlocking."""
+    """The booking, row-locked after the rows others lock before it. Paying inserts rows that
+    point at the booking's user (the email) and seats (the tickets): on PostgreSQL those inserts
+    take KEY SHARE locks on them, which wait for whoever holds them FOR UPDATE while waiting for
+    this booking (a hold of the same seats expiring it; the user's deletion releasing holds).
+    So, in the order of services.py and accounts: the user row (KEY SHARE: it does not block a
+    hold, which only inserts against it), the seat rows sorted by id, then the booking."""
     row = Booking.objects.filter(pk=booking_id).values("user_id").first()
     if row is None:
         return None
-    list(get_user_model().objects.select_for_update().filter(pk=row["user_id"]).values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(get_user_model()._meta.db_table)
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [row["user_id"]])
     seat_ids = BookingSeat.objects.filter(booking_id=booking_id).values_list("seat_id", flat=True)
     list(Seat.objects.select_for_update().filter(pk__in=list(seat_ids)).order_by("pk").values_list("pk", flat=True))
     return Booking.objects.select_for_update().get(pk=booking_id)
