@@ -71,3 +71,36 @@ def test_the_sweeper_runs_every_minute_after_migrate():
     assert task.task == "accounts.requeue_stale_clerk_events"
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (1, "minutes")
+
+
+def _point_broker_at(app, url):
+    import kombu.pools
+
+    app.conf.broker_url = url
+    kombu.pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_during_a_broker_outage_is_answered_and_applied_once_the_broker_is_back(
+    request, celery_app, redis_url, settings, post_event, caplog
+):
+    from tests.conftest import _free_port
+
+    _point_broker_at(celery_app, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
+    try:
+        response = post_event(user_event("user.created", "user_outage"), msg_id="msg_outage")
+    finally:
+        _point_broker_at(celery_app, redis_url)
+
+    assert response.status_code == 200
+    assert "could not enqueue accounts.sync_user" in caplog.text
+    assert ClerkEvent.objects.get(svix_id="msg_outage").status == ClerkEvent.Status.PENDING
+
+    request.getfixturevalue("celery_worker")
+    settings.REQUEUE_STALE_AFTER_SECONDS = 0
+    requeue_stale_clerk_events.delay()
+
+    wait_for(lambda: processed("msg_outage"))
+    assert User.objects.filter(clerk_id="user_outage", email="user_outage@example.com").exists()
