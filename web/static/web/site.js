@@ -175,7 +175,7 @@
     var tickets = page.querySelectorAll(".ticket").length;
     var polling = false;
     function poll() {
-      if (polling) return;
+      if (polling || document.hidden) return;
       polling = true;
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -191,6 +191,8 @@
     var waiting = status === "pending" || (status === "paid" && tickets === 0);
     if (waiting) {
       setInterval(poll, 3000);
+      /* A tab in the background does not poll; coming back checks at once. */
+      document.addEventListener("visibilitychange", poll);
       /* Back from the payment page: say we are waiting for the confirmation. */
       if (/[?&]checkout=success/.test(window.location.search)) {
         var note = page.querySelector("[data-waiting]");
