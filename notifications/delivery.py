@@ -20,7 +20,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import SafeMIMEMultipart
 from django.core.mail.utils import DNS_NAME
 from django.core.signals import setting_changed
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -87,7 +88,7 @@ def build_email(message):
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
-    for attachment in message.attachments.all():
+    for attachment in message.attachments.all() if message.attachment_count else ():
         if attachment.content_id:
             email.attach(_inline_part(attachment))
         else:
@@ -234,39 +235,44 @@ def retry_delay(attempt):
     return random.uniform(0, ceiling)
 
 
-def claimable(now):
-    """Rows a worker may take: pending; failed and due; sending but abandoned (worker died)."""
-    stale = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
-    return (
-        Q(status=EmailMessage.Status.PENDING)
-        | Q(status=EmailMessage.Status.FAILED, next_attempt_at__isnull=True)
-        | Q(status=EmailMessage.Status.FAILED, next_attempt_at__lte=now + RETRY_EARLY_TOLERANCE)
-        | Q(status=EmailMessage.Status.SENDING, updated_at__lt=stale)
-    )
-
-
 @dataclass
 class Outcome:
     status: str
     retry_in: float | None = None
 
 
+_CLAIM_SQL = """
+UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s
+WHERE id = %s AND (
+    status = %s
+    OR (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
+    OR (status = %s AND updated_at < %s)
+)
+RETURNING *
+"""
+
+
 def claim(message_id):
-    """Atomically move the row to `sending` (attempts + 1); False when another worker has it
-    or there is nothing left to do."""
+    """Atomically move the row to `sending` (attempts + 1) and return it, in one round trip
+    (UPDATE … RETURNING, PostgreSQL and SQLite alike); None when another worker has it or
+    there is nothing left to do.
+
+    Claimable: pending; failed and due; `sending` but abandoned (a worker died mid-send)."""
     now = timezone.now()
-    return bool(
-        EmailMessage.objects.filter(claimable(now), pk=message_id).update(
-            status=EmailMessage.Status.SENDING, attempts=F("attempts") + 1, updated_at=now
-        )
-    )
+    stale = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    S = EmailMessage.Status
+    params = [S.SENDING, adapt(now), message_id, S.PENDING, S.FAILED, adapt(now + RETRY_EARLY_TOLERANCE),
+              S.SENDING, adapt(stale)]
+    rows = list(EmailMessage.objects.raw(_CLAIM_SQL.format(table=EmailMessage._meta.db_table), params))
+    return rows[0] if rows else None
 
 
 def deliver(message_id):
     """One delivery attempt of a row. Returns None when the row was not ours to send."""
-    if not claim(message_id):
+    message = claim(message_id)
+    if message is None:
         return None
-    message = EmailMessage.objects.prefetch_related("attachments").get(pk=message_id)
     email = build_email(message)
     mine = EmailMessage.objects.filter(pk=message_id, status=EmailMessage.Status.SENDING, attempts=message.attempts)
     errors = []

@@ -39,6 +39,8 @@ class EmailMessage(models.Model):
     provider = models.CharField(max_length=64, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Lets delivery skip the attachments query for the many messages that have none.
+    attachment_count = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -60,6 +60,7 @@ def queue_email(
     existing = EmailMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
+    attachments = list(attachments)
     try:
         with transaction.atomic():
             message = EmailMessage.objects.create(
@@ -72,6 +73,7 @@ def queue_email(
                 headers=dict(headers or {}),
                 language=language or "en",
                 idempotency_key=idempotency_key,
+                attachment_count=len(attachments),
             )
             EmailAttachment.objects.bulk_create(
                 EmailAttachment(

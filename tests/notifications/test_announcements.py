@@ -37,6 +37,7 @@ def test_first_showtime_creates_the_announcement_and_enqueues_it_once(
     assert callbacks == []  # a second showtime announces nothing
 
 
+@pytest.mark.postgres  # SQLite's shared-cache test DB refuses a write while the test polls ("table is locked")
 def test_announcement_reaches_110_of_120_users_in_counted_batches(
     celery_worker, accepting_smtp, use_providers, settings
 ):

@@ -83,6 +83,7 @@ def test_two_concurrent_runs_remind_each_booking_once(auditorium, make_paid_book
     assert _reminded() == sorted(f"showtime_reminder:{b.pk}" for b in bookings)
 
 
+@pytest.mark.postgres  # SQLite's shared-cache test DB refuses a write while the test polls ("table is locked")
 def test_the_hourly_task_delivers_reminders_through_the_worker(
     celery_worker, auditorium, make_paid_booking, accepting_smtp, use_providers
 ):

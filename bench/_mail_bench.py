@@ -1,0 +1,80 @@
+"""Shared set-up of the notification benchmarks (bench/fanout.py, bench/email_throughput.py):
+a fresh `<db>_mailbench` PostgreSQL database migrated from DATABASE_URL (or a temporary SQLite
+file when allowed), the project's settings from the environment, and an SMTP sink."""
+
+import os
+import socket
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bench_database(require_postgres):
+    """Point DATABASE_URL at a freshly created `<name>_mailbench` database and return it."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        if require_postgres:
+            sys.exit("Set DATABASE_URL=postgres://… (this benchmark creates <name>_mailbench beside it).")
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='mailbench-')}/bench.sqlite3"
+        os.environ["DATABASE_URL"] = url
+        return url
+    import psycopg
+
+    parsed = urlparse(url)
+    name = (parsed.path.lstrip("/") or "cinema") + "_mailbench"
+    with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = urlunparse(parsed._replace(path="/" + name))
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+def setup_django(**env):
+    """Settings from the environment (development defaults), django.setup(), migrate."""
+    os.environ.update({k: str(v) for k, v in env.items()})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key")
+    os.environ.setdefault("PAYMENT_GATEWAY", "local")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+class CountingHandler:
+    """An SMTP sink that accepts everything and counts messages."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+def start_sink():
+    from aiosmtpd.controller import Controller
+
+    handler = CountingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, handler, port
