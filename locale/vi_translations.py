@@ -82,7 +82,7 @@ VI = {
     "An account with this email already exists. Sign in instead?": "Đã có tài khoản dùng email này. Bạn muốn đăng nhập?",
     # booking summary and badges
     "When": "Thời gian",
-    "Where": "Phòng chiếu",
+    "Where": "Phòng",
     "Held, awaiting payment": "Đang giữ, chờ thanh toán",
     "Paid": "Đã thanh toán",
     "Hold expired": "Hết thời gian giữ",

@@ -247,6 +247,10 @@ def test_language_switch_in_the_browser(browser, live_server, feature, screensho
     expect(seat(page, "A1")).to_have_attribute("aria-label", "A1, đã chọn")
     expect(page.locator("[data-total]")).to_have_text("$9,50")  # the page's own number format
     screenshot(page, "seat-map-vi")
+    page.get_by_role("button", name="Giữ ghế").click()
+    expect(page.locator(".badge")).to_contain_text("Đang giữ, chờ thanh toán")
+    expect(page.get_by_role("button", name="Thanh toán $9,50")).to_be_visible()
+    screenshot(page, "booking-vi")
     customer.refresh_from_db()
     assert customer.language == "vi"
     context.close()
