@@ -46,15 +46,15 @@ def receive_event(payload, signature_header):
     """Verify `payload` (the raw body) against its `Stripe-Signature` header and store the event
     by its id. Returns (event_id, created); a duplicate is (event_id, False) and does nothing."""
     try:
-        event = stripe.Webhook.construct_event(payload, signature_header, settings.STRIPE_WEBHOOK_SECRET)
-        data = json.loads(payload)
+        stripe.Webhook.construct_event(payload, signature_header, settings.STRIPE_WEBHOOK_SECRET)
     except stripe.SignatureVerificationError as exc:
         raise InvalidWebhook(f"Invalid Stripe signature: {exc.user_message or exc}") from exc
-    except ValueError as exc:  # bad JSON, bad UTF-8, not an event
+    except Exception as exc:  # signed, but bad UTF-8, bad JSON, or JSON that is not an event object
         raise InvalidWebhook("The body is not a Stripe event.") from exc
+    data = json.loads(payload)
     event_id, event_type = data.get("id"), data.get("type")
-    if not isinstance(event_id, str) or not event_id or not isinstance(event_type, str):
-        raise InvalidWebhook("The event has no id or type.")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 255 or not isinstance(event_type, str):
+        raise InvalidWebhook("The event has no usable id or type.")
     from .tasks import process_stripe_event
 
     try:
@@ -62,10 +62,10 @@ def receive_event(payload, signature_header):
         # trips on the webhook's hot path); inside one (the local Pay page) a savepoint keeps a
         # duplicate from breaking the caller's transaction.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            StripeEvent.objects.create(id=event_id[:255], type=event_type[:100], payload=data)
+            StripeEvent.objects.create(id=event_id, type=event_type[:100], payload=data)
     except IntegrityError:
         return event_id, False
-    enqueue_on_commit(process_stripe_event, event.id)  # at once in autocommit, else after commit
+    enqueue_on_commit(process_stripe_event, event_id)  # at once in autocommit, else after commit
     return event_id, True
 
 

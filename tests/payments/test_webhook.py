@@ -74,8 +74,11 @@ def test_bad_signatures_are_refused_and_change_nothing(
     assert queued_tasks(redis_url) == []
 
 
-def test_a_signed_body_that_is_not_json_is_a_400(anon_client, db):
-    payload = "this is not json"
+@pytest.mark.parametrize(
+    "payload",
+    ["this is not json", "[1, 2]", '"a string"', '{"object": "event", "type": "x"}', '{"id": 5, "object": "event"}'],
+)
+def test_a_signed_body_that_is_not_an_event_is_a_400(payload, anon_client, db):
     response = anon_client.post(
         WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload)
     )
