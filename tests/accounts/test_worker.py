@@ -73,10 +73,13 @@ def test_the_sweeper_runs_every_minute_after_migrate():
     assert (task.interval.every, task.interval.period) == (1, "minutes")
 
 
-def _point_broker_at(app, url):
+def _point_broker_at(app, settings, monkeypatch, url):
+    """Celery reads the CELERY_BROKER_URL environment variable first, then Django's settings
+    (`app.conf.broker_url = …` overrides neither); pooled connections to the old URL are dropped."""
     import kombu.pools
 
-    app.conf.broker_url = url
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    settings.CELERY_BROKER_URL = url
     kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
@@ -84,15 +87,15 @@ def _point_broker_at(app, url):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_during_a_broker_outage_is_answered_and_applied_once_the_broker_is_back(
-    request, celery_app, redis_url, settings, post_event, caplog
+    request, celery_app, redis_url, settings, post_event, caplog, monkeypatch
 ):
     from tests.conftest import _free_port
 
-    _point_broker_at(celery_app, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
+    _point_broker_at(celery_app, settings, monkeypatch, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
     try:
         response = post_event(user_event("user.created", "user_outage"), msg_id="msg_outage")
     finally:
-        _point_broker_at(celery_app, redis_url)
+        _point_broker_at(celery_app, settings, monkeypatch, redis_url)
 
     assert response.status_code == 200
     assert "could not enqueue accounts.sync_user" in caplog.text
