@@ -173,6 +173,7 @@ class Phase:
         self.codes = Counter()
         self.errors = 0
         self.seconds = 0.0
+        self.runs = 0
         self.lock = threading.Lock()
 
 
@@ -200,11 +201,12 @@ def run_phase(phase, port, tokens, make_request, seconds, granted):
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
             lat.append(time.perf_counter() - t0)
-            codes[resp.status] += 1
             if resp.status == 201 and key is not None:
                 mine.extend((key, s["id"]) for s in json.loads(data)["seats"])
-            elif resp.status >= 400:
-                codes[f"{resp.status} {json.loads(data).get('code') if data.startswith(b'{') else '?'}"] += 1
+            if 400 <= resp.status < 500 and data.startswith(b"{"):
+                codes[f"{resp.status} {json.loads(data).get('code')}"] += 1
+            else:
+                codes[resp.status] += 1
         conn.close()
         with phase.lock:
             phase.latencies.extend(lat)
@@ -212,7 +214,11 @@ def run_phase(phase, port, tokens, make_request, seconds, granted):
             phase.errors += errors
             granted.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(t, i), daemon=True) for i, t in enumerate(tokens)]
+    phase.runs += 1  # a fresh random stream per client and run: no run replays another's seat choices
+    threads = [
+        threading.Thread(target=client, args=(t, f"{phase.name}/{phase.runs}/{i}"), daemon=True)
+        for i, t in enumerate(tokens)
+    ]
     for t in threads:
         t.start()
     stop_at[0] = time.monotonic() + seconds
@@ -309,8 +315,9 @@ def main():
             print(f"{name:40} {n:9d} {rps:8.1f} {p50:8.1f} {p99:8.1f}  {codes} ({errors})")
         ratio = rows[1][2] / rows[0][2] if rows[0][2] else float("nan")
         holds_201 = hold.codes.get(201, 0)
+        refused = sum(v for k, v in hold.codes.items() if str(k).startswith("409"))
         print()
-        print(f"holds granted (201): {holds_201} ({holds_201 / hold.seconds:.1f}/s), refused (409): {hold.codes.get(409, 0)}, "
+        print(f"holds granted (201): {holds_201} ({holds_201 / hold.seconds:.1f}/s), refused (409): {refused}, "
               f"5xx: {sum(v for k, v in hold.codes.items() if isinstance(k, int) and k >= 500)}")
         print(f"throughput ratio hold / bare insert: {ratio:.2f}  (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
         print(f"seats in two active bookings (DB): {db_twice}; seats granted twice to clients: {client_twice}; "

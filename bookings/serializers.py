@@ -51,7 +51,7 @@ class BookingSerializer(serializers.Serializer):
     def get_seats(self, booking) -> list[dict]:
         held = getattr(booking, "seats_held", None)  # set by hold_seats: no query on the 201
         if held is not None:
-            return [{"id": seat.pk, "label": seat.label} for seat in held]
+            return held
         return [{"id": bs.seat_id, "label": bs.seat.label} for bs in booking.booking_seats.all()]
 
     def get_total(self, booking) -> str:
