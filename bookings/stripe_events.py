@@ -242,12 +242,39 @@ def _on_charge_refunded(event, charge):
     return StripeEvent.Status.PROCESSED, "Refund recorded."
 
 
+def _on_refund_updated(event, refund):
+    """A refund Stripe reported `pending` ends: succeeded, or failed (shown to staff, retryable)."""
+    refund_id = refund.get("id") or ""
+    booking_id = (
+        Booking.objects.filter(stripe_refund_id=refund_id).values_list("pk", flat=True).first() if refund_id else None
+    )
+    booking = lock_booking(booking_id) if booking_id else None
+    if booking is None:
+        return StripeEvent.Status.IGNORED, f"No booking for refund {refund_id or '?'}."
+    event.booking = booking
+    status = refund.get("status")
+    if booking.refund_status != Booking.RefundStatus.PENDING:
+        return StripeEvent.Status.PROCESSED, f"Refund already {booking.refund_status}."
+    if status == "succeeded":
+        booking.refund_status = Booking.RefundStatus.SUCCEEDED
+    elif status in ("failed", "canceled"):
+        booking.refund_status = Booking.RefundStatus.FAILED
+        booking.refund_error = f"Stripe reported the refund {refund_id} as {status} ({refund.get('failure_reason') or 'no reason given'})."
+    else:
+        return StripeEvent.Status.PROCESSED, f"Refund is {status}: still waiting."
+    booking.save(update_fields=["refund_status", "refund_error", "updated_at"])
+    return StripeEvent.Status.PROCESSED, f"Refund {status}."
+
+
 HANDLERS = {
     "checkout.session.completed": _on_session_completed,
     "checkout.session.async_payment_succeeded": _on_async_payment_succeeded,
     "checkout.session.async_payment_failed": _on_session_closed_unpaid,
     "checkout.session.expired": _on_session_closed_unpaid,
     "charge.refunded": _on_charge_refunded,
+    "refund.updated": _on_refund_updated,
+    "refund.failed": _on_refund_updated,
+    "charge.refund.updated": _on_refund_updated,
 }
 
 

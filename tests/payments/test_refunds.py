@@ -182,3 +182,16 @@ def test_a_free_cancellation_calls_no_gateway(pending_booking, user_client, stri
     tasks.refund_booking.apply(args=[str(booking.pk)])
     assert booking.refund_status == Booking.RefundStatus.NONE
     assert len(stripe_api.calls) == 0
+
+
+def test_a_pending_refund_that_fails_later_is_marked_failed(paid_booking, user_client, stripe_gateway, stripe_api):
+    stripe_api.post(REFUNDS, json=refund_json(status="pending", refund_id="re_doomed"))
+    booking = cancel(paid_booking, user_client)
+    tasks.refund_booking.apply(args=[str(booking.pk)])
+
+    refund = {"id": "re_doomed", "object": "refund", "status": "failed", "failure_reason": "expired_or_canceled_card"}
+    store_and_process(make_event("refund.failed", refund))
+
+    booking.refresh_from_db()
+    assert booking.refund_status == Booking.RefundStatus.FAILED
+    assert "expired_or_canceled_card" in booking.refund_error
