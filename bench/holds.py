@@ -4,8 +4,9 @@ Starts gunicorn (gthread, keep-alive) on a fresh `<db>_bench` database with a 2,
 creates users with DRF tokens, then fires 200 concurrent keep-alive clients at
   - POST /api/v1/bookings/ (2 random seats of a random showtime: real holds, real conflicts), and
   - POST /bench/insert/   (a bare authenticated DRF endpoint doing one INSERT),
-alternating the two in equal rounds, and prints throughput, p50/p99 latency, their ratio (goal >= 0.5)
-and an integrity check: no seat in two active bookings, and none granted twice to the clients.
+alternating the two in equal rounds, and prints throughput, p50/p99 latency, their ratio (goal >= 0.5), an integrity check (no seat
+in two active bookings, none granted twice to the clients) and, last, how long the sweeper takes
+to expire 10,000 lapsed holds (goal <= 10 s).
 Total runtime is bounded (about a minute)."""
 
 import argparse
@@ -145,6 +146,44 @@ def set_up_data(clients):
     return showtimes, seats, [t.key for t in tokens]
 
 
+def sweep(lapsed_target):
+    """Make `lapsed_target` pending holds lapse (the bench's own plus bulk-made ones on free seats),
+    then time one `expire_unpaid_bookings()` run. Returns (holds expired, seconds, holds left pending)."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bookings.models import Booking, BookingSeat
+    from bookings.services import expire_unpaid_bookings
+    from cinema.models import Seat, Showtime
+
+    past = timezone.now() - timedelta(seconds=1)
+    missing = lapsed_target - Booking.objects.filter(status="pending").count()
+    if missing > 0:
+        user = User.objects.order_by("pk").first()
+        taken = set(BookingSeat.objects.filter(active=True).values_list("showtime_id", "seat_id"))
+        seat_ids = list(Seat.objects.order_by("pk").values_list("pk", flat=True))
+        free = ((st, seat) for st in Showtime.objects.values_list("pk", flat=True) for seat in seat_ids if (st, seat) not in taken)
+        pairs = [next(free) for _ in range(missing)]
+        bookings = Booking.objects.bulk_create(
+            Booking(user=user, showtime_id=st, expires_at=past, total="9.50", currency="usd") for st, _ in pairs
+        )
+        BookingSeat.objects.bulk_create(
+            BookingSeat(booking=b, showtime_id=st, seat_id=seat, price="9.50", expires_at=past)
+            for b, (st, seat) in zip(bookings, pairs)
+        )
+    Booking.objects.filter(status="pending").update(expires_at=past)
+    BookingSeat.objects.filter(active=True, expires_at__isnull=False).update(expires_at=past)
+    t0 = time.perf_counter()
+    expired = expire_unpaid_bookings()
+    seconds = time.perf_counter() - t0
+    left = Booking.objects.filter(status="pending").count()
+    connection.close()
+    return expired, seconds, left
+
+
 def integrity(granted):
     """Seats in two active bookings in the DB, and seats the clients were granted twice."""
     from django.db import connection
@@ -246,6 +285,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per phase per round (default 8)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--sweep", type=int, default=10_000, help="lapsed holds for the sweeper to expire")
     args = parser.parse_args()
     started = time.monotonic()
 
@@ -322,8 +362,11 @@ def main():
         print(f"throughput ratio hold / bare insert: {ratio:.2f}  (goal >= 0.5: {'met' if ratio >= 0.5 else 'NOT met'})")
         print(f"seats in two active bookings (DB): {db_twice}; seats granted twice to clients: {client_twice}; "
               f"active seats in DB: {db_active} vs granted incl. warm-up: {len(granted)}")
+        expired, sweep_seconds, left = sweep(args.sweep)
+        print(f"sweeper: expire_unpaid_bookings() expired {expired} lapsed holds in {sweep_seconds:.2f} s "
+              f"({expired / sweep_seconds:.0f}/s; goal 10,000 in <= 10 s), {left} left pending")
         print(f"total runtime: {time.monotonic() - started:.0f} s")
-        ok = db_twice == 0 and client_twice == 0 and db_active == len(granted)
+        ok = db_twice == 0 and client_twice == 0 and db_active == len(granted) and left == 0
         ok = ok and not any(isinstance(k, int) and k >= 500 for k in (*hold.codes, *bare.codes))
         return 0 if ok else 1
     finally:
