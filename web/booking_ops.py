@@ -2,6 +2,7 @@
 messages a customer understands. No booking rule lives here; each one is the service's."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import groupby
 
 from django.conf import settings
@@ -9,8 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from bookings import selectors, services
+from bookings.checkout import CheckoutRefused, start_checkout
 from bookings.models import Booking
+from bookings.payments import GatewayError
+from bookings.tickets import qr_path
 from cinema.models import Seat
+
+from .templatetags.site_tags import format_money
 
 
 # --- seat map ------------------------------------------------------------------------------
@@ -18,8 +25,6 @@ from cinema.models import Seat
 
 def seat_map(showtime):
     """[{"id", "row", "number", "label", "status"}] in row order (bookings.selectors' seat map)."""
-    from bookings import selectors
-
     return [dict(seat) for seat in selectors.seat_map(showtime)]
 
 
@@ -59,8 +64,6 @@ class HoldOutcome:
 
 def hold(user, showtime, seat_ids):
     """bookings.services.hold_seats, its refusals as a message and the seats worth keeping picked."""
-    from bookings import services
-
     try:
         return HoldOutcome(booking=services.hold_seats(user, showtime, seat_ids))
     except services.SeatsUnavailable as exc:
@@ -77,8 +80,6 @@ def hold(user, showtime, seat_ids):
 
 def own_hold_of(user, showtime, seat_ids):
     """The user's live hold of this showtime that has exactly these seats, if there is one."""
-    from bookings import selectors
-
     for booking in selectors.with_seats(selectors.active_holds(user, showtime, timezone.now())):
         if sorted(bs.seat_id for bs in booking.booking_seats.all() if bs.active) == sorted(seat_ids):
             return booking
@@ -109,9 +110,6 @@ class CheckoutOutcome:
 
 def checkout(booking):
     """The gateway's checkout (bookings.checkout.start_checkout, as the API's checkout uses)."""
-    from bookings.checkout import CheckoutRefused, start_checkout
-    from bookings.payments import GatewayError
-
     try:
         session = start_checkout(booking)
     except CheckoutRefused:
@@ -143,16 +141,12 @@ class CancelOutcome:
 
 def cancel(booking, user):
     """bookings.services.cancel_booking, with what was refunded in the message."""
-    from bookings import services
-
     try:
         booking = services.cancel_booking(booking, by_user=user)
     except services.BookingError:
         booking.refresh_from_db()
-        return CancelOutcome(False, cancel_refused_message(booking, timezone.now()))
+        return CancelOutcome(False, cancel_refused_message(booking))
     if booking.refund_amount:
-        from .templatetags.site_tags import format_money
-
         return CancelOutcome(
             True,
             _("Your booking is cancelled. A refund of %(amount)s is on its way.")
@@ -161,7 +155,7 @@ def cancel(booking, user):
     return CancelOutcome(True, _("Your booking is cancelled and the seats are released."))
 
 
-def cancel_refused_message(booking, now):
+def cancel_refused_message(booking):
     if booking.status == Booking.Status.PAID:
         return _("It is too late to cancel: the showtime starts in less than %(hours)d hours.") % {
             "hours": settings.REFUND_NONE_HOURS
@@ -197,16 +191,14 @@ class BookingView:
         minutes, seconds = divmod(self.seconds_left, 60)
         return f"{minutes:02d}:{seconds:02d}"
 
-    @property
+    @cached_property
     def seat_labels(self):
         return [bs.seat.label for bs in self.booking.booking_seats.all()]
 
-    @property
+    @cached_property
     def tickets(self):
         if self.booking.status != "paid":
             return []
-        from bookings.tickets import qr_path
-
         return [
             {"seat": t.seat.label, "code": t.code, "qr_url": qr_path(t)}
             for t in self.booking.tickets.select_related("seat").order_by("seat__row_index", "seat__number")
@@ -216,14 +208,10 @@ class BookingView:
     def can_pay(self):
         return self.status == "pending"
 
-    @property
+    @cached_property
     def refund(self):
         """What cancelling now would refund (bookings.services.refund_amount_for); None: cannot."""
-        if not hasattr(self, "_refund"):
-            from bookings import services
-
-            self._refund = services.refund_amount_for(self.booking, self.now)
-        return self._refund
+        return services.refund_amount_for(self.booking, self.now)
 
     @property
     def can_cancel(self):
@@ -234,5 +222,5 @@ class BookingView:
         """Why this booking cannot be cancelled, when it cannot."""
         if self.can_cancel or self.status not in ("pending", "paid"):
             return ""
-        return cancel_refused_message(self.booking, self.now)
+        return cancel_refused_message(self.booking)
 
