@@ -121,7 +121,7 @@ def test_redis_outage_loses_no_payment_and_no_email(
 
     broker_at(own_redis.url)
     sweep_every(SWEEP_EVERY_SECONDS, "bookings.requeue_stale_stripe_events", "notifications.requeue_stale_emails")
-    start_worker_and_beat(processes, own_redis.url, smtp_server.port, tmp_path)
+    worker, _ = start_worker_and_beat(processes, own_redis.url, smtp_server.port, tmp_path)
     showtime = ShowtimeFactory(auditorium=AuditoriumFactory(rows=10, seats_per_row=10))
     seats = list(showtime.auditorium.seats.order_by("id").values_list("id", flat=True))
     client = client_for(UserFactory())
@@ -178,6 +178,9 @@ def test_redis_outage_loses_no_payment_and_no_email(
     assert kinds["booking_cancelled"] == len(cancelled_during_outage)
     assert len(smtp_server.messages) == len(all_paid) + len(cancelled_during_outage)
     assert outage_seconds >= REDIS_OUTAGE_SECONDS
+    # The worker's log lines name the task id and the booking they are about.
+    for reference in Booking.objects.filter(pk__in=all_paid).values_list("reference", flat=True):
+        assert f"bookings.process_stripe_event(" in worker.log() and f" booking={reference}]" in worker.log()
 
 
 # --- (b) a pool process SIGKILLed mid-send: delivered exactly once ----------------------------
