@@ -15,7 +15,7 @@ from cinema.models import Movie, Showtime
 from config.tasks import enqueue_on_commit
 
 from .models import Announcement, AnnouncementBatch, EmailMessage
-from .outbox import queue_emails_bulk
+from .outbox import enqueue_many_on_commit, queue_emails_bulk
 from .rendering import email_language, render_email, site_link
 from .unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
@@ -73,8 +73,8 @@ def plan_announcement(movie_id):
         Announcement.objects.get_or_create(movie_id=movie_id)
         announcement = Announcement.objects.select_for_update().get(movie_id=movie_id)
         if announcement.status != Announcement.Status.PLANNING:
-            for batch in announcement.batches.filter(done_at__isnull=True):
-                enqueue_on_commit(task, movie_id, batch.from_user_id, batch.before_user_id)
+            pending = announcement.batches.filter(done_at__isnull=True)
+            enqueue_many_on_commit(task, [(movie_id, b.from_user_id, b.before_user_id) for b in pending])
             return announcement
         starts, count = _batch_starts(settings.ANNOUNCEMENT_BATCH_SIZE)
         batches = [
@@ -94,47 +94,48 @@ def plan_announcement(movie_id):
             announcement.status = Announcement.Status.DONE
             announcement.finished_at = timezone.now()
         announcement.save(update_fields=["total_batches", "recipients", "status", "finished_at"])
-        for batch in batches:
-            enqueue_on_commit(task, movie_id, batch.from_user_id, batch.before_user_id)
+        enqueue_many_on_commit(task, [(movie_id, b.from_user_id, b.before_user_id) for b in batches])
     return announcement
 
 
-def _templates(movie):
-    """A function language -> rendered email with stand-ins, rendering each language once."""
-    cache = {}
-    context = {
-        "name": NAME_SLOT,
-        "movie_title": movie.title,
-        "overview": movie.overview,
-        "poster_url": movie.poster_url,
-        "movie_url": site_link("/"),
-        "unsubscribe_url": UNSUBSCRIBE_SLOT,
-    }
+class _NewMovieTemplates:
+    """The movie's email rendered once per language with stand-ins, and the unsubscribe link's
+    base reversed once: per recipient only string replacement and a signature are left."""
 
-    def rendered(language):
+    def __init__(self, movie):
+        self.movie = movie
+        self.unsubscribe_base = unsubscribe_url(None)
+        self._rendered = {}
+        self._context = {
+            "name": NAME_SLOT,
+            "movie_title": movie.title,
+            "overview": movie.overview,
+            "poster_url": movie.poster_url,
+            "movie_url": site_link("/"),
+            "unsubscribe_url": UNSUBSCRIBE_SLOT,
+        }
+
+    def for_language(self, language):
         language = email_language(language)
-        if language not in cache:
-            cache[language] = render_email("new_movie", context, language)
-        return language, cache[language]
+        if language not in self._rendered:
+            self._rendered[language] = render_email("new_movie", self._context, language)
+        return language, self._rendered[language]
 
-    return rendered
-
-
-def _message(movie, user, rendered):
-    language, template = rendered(user.language)
-    name = user.first_name or user.email
-    url = unsubscribe_url(user.pk)
-    return EmailMessage(
-        kind=EmailMessage.Kind.NEW_MOVIE,
-        to=user.email,
-        user_id=user.pk,
-        subject=template.subject,
-        body_text=template.text.replace(NAME_SLOT, name).replace(UNSUBSCRIBE_SLOT, url),
-        body_html=template.html.replace(NAME_SLOT, escape(name)).replace(UNSUBSCRIBE_SLOT, escape(url)),
-        headers=list_unsubscribe_headers(url),
-        language=language,
-        idempotency_key=f"new_movie:{movie.pk}:{user.pk}",
-    )
+    def message(self, user):
+        language, template = self.for_language(user.language)
+        name = user.first_name or user.email
+        url = unsubscribe_url(user.pk, base=self.unsubscribe_base)
+        return EmailMessage(
+            kind=EmailMessage.Kind.NEW_MOVIE,
+            to=user.email,
+            user_id=user.pk,
+            subject=template.subject,
+            body_text=template.text.replace(NAME_SLOT, name).replace(UNSUBSCRIBE_SLOT, url),
+            body_html=template.html.replace(NAME_SLOT, escape(name)).replace(UNSUBSCRIBE_SLOT, escape(url)),
+            headers=list_unsubscribe_headers(url),
+            language=language,
+            idempotency_key=f"new_movie:{self.movie.pk}:{user.pk}",
+        )
 
 
 def send_announcement_batch(movie_id, from_user_id, before_user_id=None):
@@ -151,8 +152,8 @@ def send_announcement_batch(movie_id, from_user_id, before_user_id=None):
     if before_user_id is not None:
         users = users.filter(id__lt=before_user_id)
     users = users.order_by("id").only("id", "email", "first_name", "language")
-    rendered = _templates(movie)
-    messages = [_message(movie, user, rendered) for user in users]
+    templates = _NewMovieTemplates(movie)
+    messages = [templates.message(user) for user in users]
     with transaction.atomic():
         locked = AnnouncementBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.done_at is not None:

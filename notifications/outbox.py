@@ -3,14 +3,17 @@
 Imports no other app of ours: callers hand over a rendered message and a purpose key, and the
 row is sent by `notifications.send_email` once the caller's transaction commits."""
 
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, send_task_safely
 
 from .models import EmailAttachment, EmailMessage
+
+logger = logging.getLogger(__name__)
 
 RESENDABLE = (EmailMessage.Status.FAILED, EmailMessage.Status.DEAD, EmailMessage.Status.SENT)
 
@@ -34,6 +37,27 @@ def _send_task():
 def enqueue_send(message_id):
     """Enqueue the delivery of one row after the current transaction commits."""
     enqueue_on_commit(_send_task(), message_id)
+
+
+def enqueue_many_on_commit(task, args_list):
+    """After commit, send `task(*args)` for each args over one producer (one broker connection).
+
+    Like config.tasks.enqueue_on_commit for many tasks at once: a fan-out publishes thousands.
+    The first broker failure stops the loop; the rows stay in the database for the sweepers."""
+    args_list = [tuple(args) for args in args_list]
+    if not args_list:
+        return
+
+    def publish():
+        try:
+            with task.app.producer_or_acquire() as producer:
+                for args in args_list:
+                    if send_task_safely(task, args=args, producer=producer) is None:
+                        return
+        except Exception:  # the pool itself may fail to hand out a producer when the broker is away
+            logger.warning("could not enqueue %s tasks of %s; the sweeper will retry", len(args_list), task.name)
+
+    transaction.on_commit(publish)
 
 
 def already_queued(idempotency_key):
@@ -109,9 +133,7 @@ def queue_emails_bulk(messages):
             attempts=0,
         ).values_list("id", flat=True)
     )
-    task = _send_task()
-    for message_id in ids:
-        enqueue_on_commit(task, message_id)
+    enqueue_many_on_commit(_send_task(), [(message_id,) for message_id in ids])
     return ids
 
 

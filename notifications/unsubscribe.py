@@ -19,8 +19,14 @@ def read_token(token):
     return int(value)
 
 
-def unsubscribe_url(user_id):
-    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[make_token(user_id)])
+TOKEN_SLOT = "TOKEN"
+
+
+def unsubscribe_url(user_id, base=None):
+    """The absolute link for `user_id`. `unsubscribe_url(None)` is a base with a TOKEN slot,
+    reversed once, that a fan-out passes back in as `base` for each recipient."""
+    base = base or settings.SITE_URL + reverse("notifications:unsubscribe", args=[TOKEN_SLOT])
+    return base if user_id is None else base.replace(TOKEN_SLOT, make_token(user_id))
 
 
 def list_unsubscribe_headers(url):
