@@ -5,6 +5,7 @@ Thin: each view checks who is asking, then calls checkout / stripe_events / tick
 import logging
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -121,12 +122,14 @@ class CheckInView(APIView):
 def local_pay(request, session_id):
     """The local gateway's checkout page: shows the booking and a Pay button; the POST sends our
     webhook a signed `checkout.session.completed` and returns to the booking page."""
+    if settings.PAYMENT_GATEWAY != "local" or not session_id.startswith("cs_local_"):
+        raise Http404  # with real Stripe, nothing may mark a booking paid but Stripe
     booking = (
         Booking.objects.select_related("showtime__movie", "showtime__auditorium")
         .filter(checkout_session_id=session_id, user=request.user)
         .first()
     )
-    if booking is None or not session_id.startswith("cs_local_"):
+    if booking is None:
         raise Http404
     problem = None
     try:

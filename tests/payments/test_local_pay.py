@@ -93,3 +93,16 @@ def test_paying_just_after_the_hold_is_a_late_payment(pending_booking, checkout_
     booking = Booking.objects.get(pk=pending_booking.pk)
     assert booking.status == Booking.Status.PAID
     assert booking.late_payment == Booking.LatePayment.KEPT
+
+
+def test_the_pay_page_does_not_exist_when_stripe_takes_the_money(pending_booking, checkout_url, user, settings):
+    """A session made while the local gateway was on cannot be paid for free once Stripe is."""
+    path = checkout_url.removeprefix(settings.SITE_URL)
+    client = browser(user)
+    token = csrf_token(client, path)
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = "sk_test_payments"
+
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"csrfmiddlewaretoken": token}).status_code == 404
+    assert Booking.objects.get(pk=pending_booking.pk).status == Booking.Status.PENDING
