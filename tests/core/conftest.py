@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
-from tests.factories import AuditoriumFactory, MovieFactory, ShowtimeFactory, UserFactory
+from tests.factories import ShowtimeFactory
 
 HOLDS = "/api/v1/bookings/"
 
@@ -53,5 +53,3 @@ def future_showtime(db):
 
     return make
 
-
-__all__ = ["AuditoriumFactory", "MovieFactory", "ShowtimeFactory", "UserFactory"]

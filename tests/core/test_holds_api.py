@@ -175,21 +175,27 @@ def test_hold_creation_is_throttled_with_the_holds_scope(user_client, showtime, 
 
 
 def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_for, other_user, showtime, seat_ids, monkeypatch):
-    """Given a writer that got in between the read and the insert (the read is made to see nothing),
-    the partial unique index refuses the insert and the client gets the same 409."""
+    """Given a writer that got in between the read and the insert (the conflict read is made to see
+    nothing), the partial unique index refuses the insert and the client gets the same 409."""
     assert post_hold(client_for(other_user), showtime, seat_ids[:1]).status_code == 201
-    real_filter = BookingSeat.objects.filter
+    integrity_errors = []
+    real_bulk_create = BookingSeat.objects.bulk_create
 
-    def blind_filter(*args, **kwargs):
-        qs = real_filter(*args, **kwargs)
-        return qs.none() if "seat_id__in" in kwargs and kwargs.get("active") else qs
+    def recording_bulk_create(*args, **kwargs):
+        try:
+            return real_bulk_create(*args, **kwargs)
+        except IntegrityError as exc:
+            integrity_errors.append(exc)
+            raise
 
-    monkeypatch.setattr(BookingSeat.objects, "filter", blind_filter)
+    monkeypatch.setattr(services, "_active_rows", lambda showtime, seat_ids, now: [])
+    monkeypatch.setattr(BookingSeat.objects, "bulk_create", recording_bulk_create)
     response = post_hold(user_client, showtime, seat_ids[:2])
 
+    assert len(integrity_errors) == 1  # the constraint, not the read, refused it
     assert response.status_code == 409
     assert response.json() == {"detail": response.json()["detail"], "code": "seats_unavailable", "seats": [seat_ids[0]]}
-    assert Booking.objects.count() == 1
+    assert Booking.objects.count() == 1 and BookingSeat.objects.count() == 1  # nothing half-written
 
 
 def test_is_seat_constraint_does_not_swallow_other_integrity_errors():
