@@ -36,6 +36,7 @@ def booking_context(booking):
         "total": format_money(booking.total, booking.currency),
         "refund": format_money(booking.refund_amount, booking.currency) if booking.refund_amount else "",
         "booking_url": booking_url(booking),
+        "was_paid": booking.paid_at is not None,
     }
 
 
@@ -88,15 +89,13 @@ def queue_booking_cancelled(booking):
 
 
 def queue_late_payment_outcome(booking):
-    """Payment arrived after the hold ended: the booking was kept (with its tickets), or refunded."""
+    """Payment arrived after the hold ended: the booking was kept (its tickets come with the
+    confirmation, queued beside this), or refunded in full."""
     key = f"late_payment:{booking.pk}"
     if already_queued(key):
         return None
     outcome = "kept" if booking.late_payment == "kept" else "refunded"
     context = {"outcome": outcome}
-    attachments = ()
-    if outcome == "kept":
-        context["tickets"], attachments = _ticket_images(booking)
-    else:
+    if outcome == "refunded":
         context["refund"] = format_money(booking.refund_amount or booking.total, booking.currency)
-    return _queue(booking, EmailMessage.Kind.LATE_PAYMENT, "late_payment", key, context, attachments)
+    return _queue(booking, EmailMessage.Kind.LATE_PAYMENT, "late_payment", key, context)

@@ -273,10 +273,16 @@ def deliver(message_id):
     message = claim(message_id)
     if message is None:
         return None
-    email = build_email(message)
     mine = EmailMessage.objects.filter(pk=message_id, status=EmailMessage.Status.SENDING, attempts=message.attempts)
     errors = []
-    for provider in providers():
+    try:
+        email = build_email(message)
+        candidates = providers()
+    except Exception as exc:  # a row that cannot be built (or a bad EMAIL_FALLBACK_URL) fails like a send
+        logger.exception("email %s could not be prepared", message_id)
+        errors.append(f"preparing: {exc!r}"[:1000])
+        candidates = []
+    for provider in candidates:
         try:
             _send_once(provider, email)
         except Exception as exc:

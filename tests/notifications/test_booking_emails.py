@@ -95,20 +95,28 @@ def test_cancellation_names_the_refund(user, showtime, make_paid_booking, settin
 
 @pytest.mark.django_db
 def test_cancellation_without_refund_says_so(user, showtime, make_paid_booking):
-    booking = make_paid_booking(user, showtime, seats=1, status="cancelled", refund_amount=None)
+    booking = make_paid_booking(user, showtime, seats=1, status="cancelled", refund_amount=Decimal("0"))
     emails.queue_booking_cancelled(booking)
     assert "No refund is due" in EmailMessage.objects.get().body_text
 
 
 @pytest.mark.django_db
-def test_late_payment_kept_sends_tickets(user, showtime, make_paid_booking):
+def test_cancelled_hold_says_nothing_was_charged(user, showtime, make_paid_booking):
+    booking = make_paid_booking(user, showtime, seats=1, status="cancelled", paid_at=None, refund_amount=Decimal("0"))
+    emails.queue_booking_cancelled(booking)
+    assert "Nothing was charged" in EmailMessage.objects.get().body_text
+
+
+@pytest.mark.django_db
+def test_late_payment_kept_says_so_beside_the_confirmation(user, showtime, make_paid_booking):
     booking = make_paid_booking(user, showtime, seats=2, late_payment="kept")
+    emails.queue_booking_confirmation(booking)  # what payments queues beside it
     emails.queue_late_payment_outcome(booking)
     message = EmailMessage.objects.get(kind="late_payment")
     assert message.idempotency_key == f"late_payment:{booking.pk}"
-    assert "kept your booking" in message.body_text
-    assert message.attachments.filter(content_id__gt="").count() == 2
-    assert message.attachments.filter(content_id="").count() == 2
+    assert "kept your booking" in message.body_text and "A1, A2" in message.body_html
+    assert "confirmed" in message.subject
+    assert EmailMessage.objects.get(kind="booking_confirmation").attachments.count() == 4
 
 
 @pytest.mark.django_db

@@ -211,3 +211,51 @@ def test_two_workers_racing_for_one_row_send_it_once(accepting_smtp, use_provide
     assert [o.status for o in outcomes if o is not None] == ["sent"]
     assert len(accepting_smtp.messages) == 1
     assert EmailMessage.objects.get(pk=message.pk).attempts == 1
+
+
+# --- an ESP through django-anymail (its HTTP API mocked at the boundary) -----------------------
+
+
+@pytest.mark.django_db
+def test_an_anymail_provider_records_the_esp_message_id_and_sends_inline_images(settings, accepting_smtp):
+    import json
+
+    import responses
+
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "server-token"}
+    settings.EMAIL_FALLBACK_URL = accepting_smtp.url
+    message = _queue(attachments=[Attachment("qr.png", b"\x89PNG", "image/png", content_id="qr1@test")])
+
+    with responses.RequestsMock() as api:
+        api.post(
+            "https://api.postmarkapp.com/email",
+            json={"ErrorCode": 0, "Message": "OK", "MessageID": "pm-0001", "To": "ada@example.com",
+                  "SubmittedAt": "2026-11-22T10:00:00Z"},
+        )
+        assert delivery.deliver(message.pk).status == "sent"
+        payload = json.loads(api.calls[0].request.body)
+
+    message.refresh_from_db()
+    assert (message.provider, message.provider_message_id) == ("primary:postmark", "pm-0001")
+    assert payload["HtmlBody"] == "<p>HTML k1</p>"
+    assert payload["Attachments"][0]["ContentID"] == "cid:qr1@test"
+    assert accepting_smtp.messages == []  # the fallback was not needed
+
+
+@pytest.mark.django_db
+def test_an_esp_outage_falls_back_to_smtp(settings, accepting_smtp):
+    import responses
+
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "server-token"}
+    settings.EMAIL_FALLBACK_URL = accepting_smtp.url
+    message = _queue()
+
+    with responses.RequestsMock() as api:
+        api.post("https://api.postmarkapp.com/email", status=503, body="Service Unavailable")
+        assert delivery.deliver(message.pk).status == "sent"
+
+    message.refresh_from_db()
+    assert message.provider == "fallback:smtp" and "primary:postmark" in message.last_error
+    assert len(accepting_smtp.to("ada@example.com")) == 1
