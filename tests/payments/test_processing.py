@@ -246,3 +246,11 @@ def test_the_sweep_resends_stale_events_boundedly(pending_booking, celery_app, r
         ("bookings.process_stripe_event", "['evt_stale']")
     ]
     assert fresh.status == StripeEvent.Status.PENDING  # too recent: its own task may still be on the way
+
+
+def test_the_sweep_runs_every_minute_after_migrate(db):
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="bookings.requeue_stale_stripe_events")
+    assert task.enabled
+    assert (task.interval.every, task.interval.period) == (1, "minutes")
