@@ -127,3 +127,22 @@ def test_beat_schedules_exist_and_stay_editable_in_the_admin(admin_client):
     listing = admin_client.get("/admin/django_celery_beat/periodictask/")
     assert listing.status_code == 200 and b"notifications.requeue_stale_emails" in listing.content
     assert admin_client.get(f"/admin/django_celery_beat/periodictask/{sweep.pk}/change/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_admin_send_now_action_skips_the_wait_for_a_retry(admin_client, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    waiting = _row("w", status="failed", attempts=2, next_attempt_at=timezone.now() + timedelta(minutes=30))
+    sent = _row("s", status="sent")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(
+            "/admin/notifications/emailmessage/",
+            {"action": "send_messages_now", "_selected_action": [waiting.pk, sent.pk]},
+        )
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.next_attempt_at is None and waiting.status == "failed"
+    assert len(callbacks) == 1  # a sent message is not sent again by "send now"
