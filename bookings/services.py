@@ -219,7 +219,8 @@ def hold_seats(user, showtime, seat_ids):
 
 
 def on_hold_expired(booking_ids):
-    """Hook: called inside the transaction that expired these (pending, lapsed) bookings.
+    """Hook: called inside the transaction that ended these pending holds (expired, or cancelled
+    before payment), so that nothing can still pay for them.
 
     Sends "bookings.expire_stripe_session" after commit for each of them that has a Checkout
     Session, so the session (which Stripe keeps open at least 30 minutes) can no longer be paid;
@@ -342,6 +343,8 @@ def cancel_booking(booking, by_user):
         )
         booking.save(update_fields=["status", "cancelled_at", "refund_amount", "refund_status", "updated_at"])
         _release_seats([booking.pk])
+        if not was_paid:
+            on_hold_expired([booking.pk])  # the hold ended: close its Checkout Session like an expiry
         emails.queue_booking_cancelled(booking)
         if booking.refund_status == Booking.RefundStatus.PENDING:
             send_task_on_commit("bookings.refund_booking", str(booking.pk))
@@ -373,4 +376,5 @@ def release_pending_holds_of_user(user):
                 updated_at=now,
             )
             _release_seats(live)
+            on_hold_expired(live)
     return len(pending)

@@ -172,3 +172,16 @@ def test_detail_shows_a_cancelled_bookings_seats_and_refund(user_client, user, s
     body = user_client.get(booking_url(booking.pk)).json()
     assert body["status"] == "cancelled" and body["refund_amount"] == "0.00"
     assert [s["label"] for s in body["seats"]] == ["A1", "A2"]
+
+
+def test_cancelling_a_pending_hold_ends_it_like_an_expiry_for_payments(user_client, user, showtime, seat_ids, hold, make_paid, monkeypatch):
+    """The payments hook (close the Checkout Session) runs for a cancelled hold, not for a paid booking."""
+    ended = []
+    monkeypatch.setattr(services, "on_hold_expired", lambda ids: ended.append(list(ids)))
+    pending = hold(user, showtime, seat_ids[:1])
+    paid = make_paid(hold(user, showtime, seat_ids[1:2]))
+
+    assert user_client.post(booking_url(pending.pk, "cancel")).status_code == 200
+    assert user_client.post(booking_url(paid.pk, "cancel")).status_code == 200
+
+    assert ended == [[pending.pk]]
