@@ -95,9 +95,13 @@ def validate_showtime(*, movie, auditorium, starts_at, price, currency, exclude_
                 f"A price in {currency} may have at most {n} decimal place{'s' if n != 1 else ''}.",
                 code="invalid_price",
             )
+    try:
+        ends_at = showtime_end(movie, starts_at)
+    except OverflowError:
+        ends_at = None
+        errors["starts_at"] = ValidationError("That start is too far in the future.", code="invalid")
     if starts_at <= timezone.now():
         errors["starts_at"] = ValidationError("A showtime cannot start in the past.", code="in_the_past")
-    ends_at = showtime_end(movie, starts_at)
     if "starts_at" not in errors:
         clash = overlapping_showtimes(auditorium, starts_at, ends_at, exclude_id).select_related("movie").first()
         if clash is not None:

@@ -194,6 +194,12 @@ def test_same_slot_in_another_auditorium_is_fine(schedule):
     assert schedule(starts_at=start, auditorium=AuditoriumFactory().pk).status_code == 201
 
 
+def test_a_start_at_the_end_of_the_calendar_is_400_not_500(schedule):
+    response = schedule(starts_at="9999-12-31T23:30:00+00:00")
+    assert response.status_code == 400
+    assert Showtime.objects.count() == 0
+
+
 def test_unknown_movie_or_auditorium_is_400(schedule):
     assert schedule(movie=999999).status_code == 400
     assert schedule(auditorium=999999).status_code == 400
