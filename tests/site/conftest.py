@@ -5,8 +5,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright runs an event loop in the test thread; Django's ORM calls from it are fine here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -28,7 +26,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
+def allow_orm_beside_playwright():
+    """Playwright keeps an event loop in the main thread from its first use to the end of the
+    session, and Django refuses ORM calls next to a running loop unless this is set (NOTES.md).
+    Set from the first browser test on, not at import: a test that runs before it and starts
+    `manage.py check --deploy` in a subprocess must not inherit it."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, allow_orm_beside_playwright):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,

@@ -282,3 +282,19 @@ def test_a_missing_page_is_friendly(browser, live_server, screenshot):
     expect(page.get_by_role("link", name="Back to the movies")).to_be_visible()
     screenshot(page, "404")
     context.close()
+
+
+def test_no_more_seats_than_a_booking_may_hold_can_be_picked(browser, live_server, feature, settings):
+    settings.MAX_SEATS_PER_BOOKING = 2
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/showtimes/{feature.pk}/")
+    for label in ("E1", "E2", "E3"):
+        seat(page, label).click()
+    expect(seat(page, "E3")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("[data-selected-labels]")).to_have_text("You can pick up to 2 seats per booking.")
+    expect(page.locator("[data-total]")).to_have_text("$19.00")
+    seat(page, "E1").click()  # unpicking one makes room again
+    seat(page, "E3").click()
+    expect(page.locator("[data-selected-labels]")).to_have_text("E2, E3")
+    context.close()
