@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cinema.currencies import quantum
 from cinema.models import Seat
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from . import emails, selectors
 from .models import Booking, BookingSeat
@@ -226,8 +226,11 @@ def on_hold_expired(booking_ids):
     Session, so the session (which Stripe keeps open at least 30 minutes) can no longer be paid;
     never a network call here: this runs in the sweeper's bulk transaction."""
     with_session = Booking.objects.filter(pk__in=list(booking_ids), checkout_session_id__isnull=False)
-    for booking_id in with_session.values_list("pk", flat=True):
-        send_task_on_commit("bookings.expire_stripe_session", str(booking_id))
+    # One producer for the whole batch: a sweep of thousands of holds publishes them together.
+    enqueue_many_on_commit(
+        current_app.signature("bookings.expire_stripe_session"),
+        [(str(booking_id),) for booking_id in with_session.values_list("pk", flat=True)],
+    )
 
 
 def expire_lapsed_bookings(booking_ids, now, skip_locked=False):
