@@ -18,7 +18,7 @@ def run_python(code_or_args, **env_overrides):
     env = {
         key: value for key, value in os.environ.items()
         if key not in ("DEBUG", "SECRET_KEY", "PAYMENT_GATEWAY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
-                       "SECURE_SSL_REDIRECT", "DJANGO_SETTINGS_MODULE") and not key.startswith("PYTEST")
+                       "SECURE_SSL_REDIRECT") and not key.startswith(("PYTEST", "DJANGO_"))
     }
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_overrides)
     args = ["-c", code_or_args] if isinstance(code_or_args, str) else code_or_args
