@@ -1,10 +1,9 @@
-"""Fixtures of the site's tests: Playwright on Debian's Chromium (NOTES.md), and booking helpers."""
+"""Fixtures of the site's tests: headless Chromium through Playwright (NOTES.md), screenshots."""
 
 import os
 from pathlib import Path
 
 import pytest
-
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -26,24 +25,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def allow_orm_beside_playwright():
-    """Playwright keeps an event loop in the main thread from its first use to the end of the
-    session, and Django refuses ORM calls next to a running loop unless this is set (NOTES.md).
-    Set from the first browser test on, not at import: a test that runs before it and starts
-    `manage.py check --deploy` in a subprocess must not inherit it."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args, allow_orm_beside_playwright):
+def browser_type_launch_args():
+    """How Debian's Chromium is launched here (NOTES.md: `playwright install` cannot download)."""
     return {
-        **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "headless": True,
         "args": [
@@ -55,6 +39,32 @@ def browser_type_launch_args(browser_type_launch_args, allow_orm_beside_playwrig
             "--no-first-run",
         ],
     }
+
+
+@pytest.fixture(scope="module")
+def browser(browser_type_launch_args):
+    """One headless Chromium per test module, with Playwright stopped after it.
+
+    Replaces pytest-playwright's session-wide browser on purpose: Playwright keeps an asyncio
+    loop running in the main thread while it lives, and Django refuses ORM calls beside a
+    running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set (NOTES.md). Scoped to this module,
+    the variable is set only while these tests run: no other test, nor a subprocess such as
+    `manage.py check --deploy`, inherits it, and no later test runs beside a live loop."""
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(**browser_type_launch_args)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
