@@ -397,7 +397,7 @@ def smtp_server():
 
 def gunicorn_argv(port, workers=2, threads=4):
     return [PYTHON, "-m", "gunicorn", "config.wsgi", f"--bind=127.0.0.1:{port}", f"--workers={workers}",
-            f"--threads={threads}", "--timeout=30", "--graceful-timeout=5"]
+            f"--threads={threads}", "--timeout=30", "--graceful-timeout=1"]
 
 
 @pytest.fixture

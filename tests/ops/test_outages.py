@@ -271,16 +271,18 @@ def site_on_own_postgres(own_postgres, own_redis, app_server, tmp_path):
     def manage(*args):
         return subprocess.Popen([sys.executable, "manage.py", *args], env=env, stdout=subprocess.PIPE, text=True)
 
-    # As the image build and compose's migrate step do; the site's pages need the static manifest.
-    steps = [manage("migrate", "--noinput"), manage("collectstatic", "--noinput")]
-    assert [step.wait(180) for step in steps] == [0, 0]
+    # As compose's migrate step and the image build (collectstatic: the site's pages need the
+    # static manifest) do; the rest in parallel, since each start of Django costs seconds here.
+    assert manage("migrate", "--noinput").wait(180) == 0
+    collectstatic = manage("collectstatic", "--noinput")
     make_staff = manage("shell", "-c", (
         "from accounts.models import User; from rest_framework.authtoken.models import Token; "
         "u = User.objects.create_superuser('ops', 'ops@example.com', 'x'); "
         "print(Token.objects.create(user=u).key)"
     ))
-    staff_token = make_staff.communicate(timeout=120)[0].split()[-1]
     base = app_server(env, workers=1, threads=8)
+    staff_token = make_staff.communicate(timeout=120)[0].split()[-1]
+    assert collectstatic.wait(180) == 0
     staff = requests.Session()
     staff.headers["Authorization"] = f"Token {staff_token}"
     hall = staff.post(f"{base}/api/v1/auditoriums/", json={"name": "Big", "rows": 20, "seats_per_row": 30}).json()
