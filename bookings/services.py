@@ -1,7 +1,8 @@
 """Operations that change bookings: one transaction each, safe to call twice.
 
 Lock order, everywhere in this app (so that two operations never wait on each other in a
-circle): seat rows (sorted by id), then booking rows (sorted by id), then BookingSeat rows. A hold's end is `expires_at` in the database; the tasks only tidy up."""
+circle): seat rows (sorted by id), then booking rows (sorted by id), then BookingSeat rows.
+A hold's end is `expires_at` in the database; the tasks only tidy up."""
 
 import logging
 from datetime import timedelta
