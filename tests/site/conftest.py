@@ -42,10 +42,11 @@ def browser_type_launch_args():
 
 
 @pytest.fixture(scope="module")
-def browser(browser_type_launch_args):
+def chromium(browser_type_launch_args):
     """One headless Chromium per test module, with Playwright stopped after it.
 
-    Replaces pytest-playwright's session-wide browser on purpose: Playwright keeps an asyncio
+    Not pytest-playwright's session-wide `browser`, on purpose (and not named so, which would
+    make the plugin parametrize and reorder these tests): Playwright keeps an asyncio
     loop running in the main thread while it lives, and Django refuses ORM calls beside a
     running loop unless DJANGO_ALLOW_ASYNC_UNSAFE is set (NOTES.md). Scoped to this module,
     the variable is set only while these tests run: no other test, nor a subprocess such as
@@ -56,9 +57,9 @@ def browser(browser_type_launch_args):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(**browser_type_launch_args)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(**browser_type_launch_args)
+        yield browser
+        browser.close()
     finally:
         playwright.stop()
         if previous is None:

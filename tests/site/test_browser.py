@@ -57,11 +57,11 @@ def decode_qr(png_bytes):
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_whole_journey_browse_pick_hold_pay_tickets_cancel(
-    browser, live_server, feature, screenshot, viewport
+    chromium, live_server, feature, screenshot, viewport
 ):
     # Given a customer with an account, on a phone or a desktop
     customer = UserFactory(username="ada")
-    context = browser.new_context(viewport=viewport, locale="en-US")
+    context = chromium.new_context(viewport=viewport, locale="en-US")
     page = context.new_page()
     base = live_server.url
 
@@ -157,14 +157,14 @@ def test_whole_journey_browse_pick_hold_pay_tickets_cancel(
     context.close()
 
 
-def test_two_customers_same_seat_second_is_told_which_seat_went(browser, live_server, feature, screenshot):
+def test_two_customers_same_seat_second_is_told_which_seat_went(chromium, live_server, feature, screenshot):
     # Given two signed-in customers looking at the same seat map, in two browsers
     base = live_server.url
     path = f"/showtimes/{feature.pk}/"
     first, second = UserFactory(username="first"), UserFactory(username="second")
     pages = []
     for user, viewport in ((first, DESKTOP), (second, PHONE)):
-        context = browser.new_context(viewport=viewport, locale="en-US")
+        context = chromium.new_context(viewport=viewport, locale="en-US")
         page = context.new_page()
         sign_in(page, base, user, next_path=path)
         expect(page).to_have_url(base + path)
@@ -195,7 +195,7 @@ def test_two_customers_same_seat_second_is_told_which_seat_went(browser, live_se
     assert Booking.objects.get(user=first).booking_seats.get().seat.label == "D4"
 
 
-def test_booking_page_shows_payment_made_elsewhere_without_reload(browser, live_server, feature, screenshot):
+def test_booking_page_shows_payment_made_elsewhere_without_reload(chromium, live_server, feature, screenshot):
     """A Stripe payment is confirmed by a webhook, after the customer is back: the page polls."""
     from bookings.checkout import pay_locally, start_checkout
     from bookings.services import hold_seats
@@ -203,7 +203,7 @@ def test_booking_page_shows_payment_made_elsewhere_without_reload(browser, live_
     customer = UserFactory(username="poller")
     booking = hold_seats(customer, feature, [feature.auditorium.seats.get(label="A1").pk])
     session = start_checkout(booking)
-    context = browser.new_context(viewport=PHONE, locale="en-US")
+    context = chromium.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
     sign_in(page, live_server.url, customer, next_path=f"/bookings/{booking.pk}/")
     expect(page.locator(".badge")).to_contain_text("Held")
@@ -216,8 +216,8 @@ def test_booking_page_shows_payment_made_elsewhere_without_reload(browser, live_
     context.close()
 
 
-def test_seat_map_works_with_the_keyboard(browser, live_server, feature, screenshot):
-    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+def test_seat_map_works_with_the_keyboard(chromium, live_server, feature, screenshot):
+    context = chromium.new_context(viewport=DESKTOP, locale="en-US")
     page = context.new_page()
     page.goto(f"{live_server.url}/showtimes/{feature.pk}/")
     seat(page, "A1").focus()
@@ -234,9 +234,9 @@ def test_seat_map_works_with_the_keyboard(browser, live_server, feature, screens
     context.close()
 
 
-def test_language_switch_in_the_browser(browser, live_server, feature, screenshot):
+def test_language_switch_in_the_browser(chromium, live_server, feature, screenshot):
     customer = UserFactory(username="lan")
-    context = browser.new_context(viewport=PHONE, locale="en-US")
+    context = chromium.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
     sign_in(page, live_server.url, customer, next_path=f"/showtimes/{feature.pk}/")
     expect(page.get_by_role("heading", name="Choose your seats")).to_be_visible()
@@ -256,9 +256,9 @@ def test_language_switch_in_the_browser(browser, live_server, feature, screensho
     context.close()
 
 
-def test_seats_can_be_picked_and_held_without_javascript(browser, live_server, feature, screenshot):
+def test_seats_can_be_picked_and_held_without_javascript(chromium, live_server, feature, screenshot):
     customer = UserFactory(username="nojs")
-    context = browser.new_context(viewport=PHONE, locale="en-US", java_script_enabled=False)
+    context = chromium.new_context(viewport=PHONE, locale="en-US", java_script_enabled=False)
     page = context.new_page()
     sign_in(page, live_server.url, customer, next_path=f"/showtimes/{feature.pk}/")
     seat(page, "B3").click()  # each click is a GET that toggles the seat
@@ -273,8 +273,8 @@ def test_seats_can_be_picked_and_held_without_javascript(browser, live_server, f
     context.close()
 
 
-def test_a_missing_page_is_friendly(browser, live_server, screenshot):
-    context = browser.new_context(viewport=PHONE, locale="en-US")
+def test_a_missing_page_is_friendly(chromium, live_server, screenshot):
+    context = chromium.new_context(viewport=PHONE, locale="en-US")
     page = context.new_page()
     response = page.goto(f"{live_server.url}/bookings/00000000-0000-0000-0000-000000000000/nope/")
     assert response.status == 404
@@ -284,9 +284,9 @@ def test_a_missing_page_is_friendly(browser, live_server, screenshot):
     context.close()
 
 
-def test_no_more_seats_than_a_booking_may_hold_can_be_picked(browser, live_server, feature, settings):
+def test_no_more_seats_than_a_booking_may_hold_can_be_picked(chromium, live_server, feature, settings):
     settings.MAX_SEATS_PER_BOOKING = 2
-    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    context = chromium.new_context(viewport=DESKTOP, locale="en-US")
     page = context.new_page()
     page.goto(f"{live_server.url}/showtimes/{feature.pk}/")
     for label in ("E1", "E2", "E3"):
