@@ -6,7 +6,6 @@ import os
 import socket
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -59,24 +58,29 @@ def setup_django(**env):
     call_command("migrate", verbosity=0)
 
 
-class CountingHandler:
-    """An SMTP sink that accepts everything and counts messages."""
+class SMTPSink:
+    """An aiosmtpd server in its own process (as a real provider is), accepting everything.
+
+    In-process, its thread would contend for the GIL with the client being measured."""
 
     def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
+        import subprocess
 
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.count += 1
-        return "250 OK"
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{self.port}"]
+        )
+        import time
 
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("the SMTP sink did not start")
 
-def start_sink():
-    from aiosmtpd.controller import Controller
-
-    handler = CountingHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, handler, port
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
