@@ -4,15 +4,17 @@ ANNOUNCEMENT_BATCH_SIZE, each batch its own task, users read by keyset (id range
 Memory stays flat as the audience grows: the planner streams user ids and keeps one id per
 batch; a batch task holds one batch of users and renders the template once per language."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import User
 from cinema.models import Movie, Showtime
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, send_task_safely
 
 from .models import Announcement, AnnouncementBatch, EmailMessage
 from .outbox import enqueue_many_on_commit, queue_emails_bulk
@@ -168,3 +170,23 @@ def send_announcement_batch(movie_id, from_user_id, before_user_id=None):
             pk=batch.announcement_id, status=Announcement.Status.SENDING, batches_done__gte=F("total_batches")
         ).update(status=Announcement.Status.DONE, finished_at=now)
     return len(messages)
+
+
+def requeue_stuck_announcements():
+    """For the per-minute sweep: an announcement not done whose last progress (creation or a
+    finished batch) is older than REQUEUE_STALE_AFTER_SECONDS lost an enqueue; planning again
+    re-enqueues what is left. One still progressing is left alone. Returns the movie ids."""
+    from .tasks import announce_movie
+
+    cutoff = timezone.now() - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
+    stuck = (
+        Announcement.objects.exclude(status=Announcement.Status.DONE)
+        .filter(created_at__lt=cutoff)
+        .annotate(last_done=Max("batches__done_at"))
+        .filter(Q(last_done__isnull=True) | Q(last_done__lt=cutoff))
+        .values_list("movie_id", flat=True)
+    )
+    movie_ids = list(stuck)
+    for movie_id in movie_ids:
+        send_task_safely(announce_movie, args=(movie_id,))
+    return movie_ids

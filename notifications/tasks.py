@@ -32,13 +32,17 @@ def send_email(self, message_id):
 
 @shared_task(name="notifications.requeue_stale_emails", ignore_result=True)
 def requeue_stale_emails():
-    """Every minute: enqueue rows a lost enqueue or a dead worker left behind."""
+    """Every minute: enqueue rows a lost enqueue or a dead worker left behind (and announcements
+    whose planning or batch tasks were lost)."""
     ids = delivery.stale_message_ids()
     # Mark them seen so that a long queue is not topped up every minute with the same rows.
     EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.PENDING).update(updated_at=timezone.now())
     EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.FAILED).update(next_attempt_at=timezone.now())
     for message_id in ids:
         send_task_safely(send_email, args=(message_id,))
+    from .announcements import requeue_stuck_announcements  # lost announcement enqueues, same sweep
+
+    requeue_stuck_announcements()
     return len(ids)
 
 

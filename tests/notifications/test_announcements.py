@@ -116,3 +116,30 @@ def test_a_batch_reads_a_bounded_number_of_queries(movie, settings, django_asser
     batch = AnnouncementBatch.objects.get()
     with django_assert_max_num_queries(12):
         assert send_announcement_batch(movie.pk, batch.from_user_id, batch.before_user_id) == 40
+
+
+@pytest.mark.django_db
+def test_the_sweep_finds_announcements_whose_enqueue_was_lost(movie, settings, monkeypatch):
+    from datetime import timedelta
+
+    import time_machine
+
+    from notifications import announcements
+
+    sent = []
+    monkeypatch.setattr(announcements, "send_task_safely", lambda task, args: sent.append((task.name, args)))
+    settings.REQUEUE_STALE_AFTER_SECONDS = 300
+    settings.ANNOUNCEMENT_BATCH_SIZE = 2
+    _make_users(opted_in=4, opted_out=0)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        Announcement.objects.create(movie=movie)  # its announce_movie enqueue was lost
+        other = MovieFactory()
+        plan_announcement(other.pk)  # planned; one batch done, the other's enqueue lost
+        first = AnnouncementBatch.objects.filter(announcement__movie=other).order_by("from_user_id").first()
+        send_announcement_batch(other.pk, first.from_user_id, first.before_user_id)
+        assert announcements.requeue_stuck_announcements() == []  # too recent: still in flight
+
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        assert sorted(announcements.requeue_stuck_announcements()) == sorted([movie.pk, other.pk])
+    assert {name for name, _ in sent} == {"notifications.announce_movie"}
