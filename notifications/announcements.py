@@ -113,7 +113,7 @@ class _NewMovieTemplates:
             "movie_title": movie.title,
             "overview": movie.overview,
             "poster_url": movie.poster_url,
-            "movie_url": site_link("/"),
+            "movie_url": site_link(f"/movies/{movie.slug}/"),
             "unsubscribe_url": UNSUBSCRIBE_SLOT,
         }
 
