@@ -8,6 +8,19 @@ import re
 from pathlib import Path
 
 VI = {
+    # unsubscribe pages
+    "Unsubscribe": "Huỷ đăng ký",
+    "Unsubscribe from new-movie emails?": "Huỷ nhận email về phim mới?",
+    "%(email)s will no longer get news of new movies. Booking emails (tickets, reminders, refunds) still arrive.":
+        "%(email)s sẽ không nhận tin về phim mới nữa. Email đặt vé (vé, nhắc lịch, hoàn tiền) vẫn được gửi.",
+    "Invalid link": "Liên kết không hợp lệ",
+    "This unsubscribe link is not valid": "Liên kết huỷ đăng ký này không hợp lệ",
+    "Please use the link from the latest email you received, or change your email preferences in your account.":
+        "Vui lòng dùng liên kết trong email mới nhất bạn nhận được, hoặc đổi tuỳ chọn email trong tài khoản của bạn.",
+    "Unsubscribed": "Đã huỷ đăng ký",
+    "You are unsubscribed": "Bạn đã huỷ đăng ký",
+    "%(email)s will no longer get news of new movies. You can turn them back on in your account.":
+        "%(email)s sẽ không nhận tin về phim mới nữa. Bạn có thể bật lại trong tài khoản của mình.",
     # accounts admin
     "deleted at the provider": "đã xoá ở nhà cung cấp",
     "Yes": "Có",

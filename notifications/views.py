@@ -5,8 +5,11 @@ needs no CSRF token (RFC 8058 one-click from the mail client)."""
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+
+from accounts.services import update_preferences
 
 from .unsubscribe import read_token
 
@@ -25,7 +28,8 @@ def unsubscribe(request, token):
     user = _user_for(token)
     if user is None:
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
-    if request.method == "POST":
-        get_user_model().objects.filter(pk=user.pk).update(marketing_opt_in=False)
-        return render(request, "notifications/unsubscribed.html", {"email": user.email})
-    return render(request, "notifications/unsubscribe_confirm.html", {"email": user.email, "token": token})
+    with translation.override(user.language):  # the page speaks the language of the emails
+        if request.method == "POST":
+            update_preferences(user, marketing_opt_in=False)
+            return render(request, "notifications/unsubscribed.html", {"email": user.email})
+        return render(request, "notifications/unsubscribe_confirm.html", {"email": user.email, "token": token})

@@ -56,3 +56,16 @@ def test_a_forged_token_answers_400_and_changes_nothing(fan, token):
 def test_the_link_is_absolute_from_site_url(fan, settings):
     settings.SITE_URL = "https://cinema.example"
     assert unsubscribe_url(fan.pk) == f"https://cinema.example/unsubscribe/{make_token(fan.pk)}/"
+
+
+@pytest.mark.django_db
+def test_pages_speak_the_users_language(fan):
+    """Given a Vietnamese-speaking user, the confirm page and the result are in Vietnamese."""
+    fan.language = "vi"
+    fan.save()
+    url = f"/unsubscribe/{make_token(fan.pk)}/"
+    page = Client().get(url).content.decode()
+    assert "Huỷ nhận email về phim mới?" in page and 'lang="vi"' in page
+    done = Client().post(url).content.decode()
+    assert "Bạn đã huỷ đăng ký" in done
+    assert not _opted_in(fan)
