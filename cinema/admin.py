@@ -6,7 +6,14 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from .models import Auditorium, Movie, Seat, Showtime
-from .services import MAX_ROWS, MAX_SEATS_PER_ROW, create_auditorium, showtime_end, validate_showtime
+from .services import (
+    MAX_ROWS,
+    MAX_SEATS_PER_ROW,
+    create_auditorium,
+    lock_auditorium,
+    showtime_end,
+    validate_showtime,
+)
 
 
 @admin.register(Movie)
@@ -77,7 +84,10 @@ class SeatAdmin(admin.ModelAdmin):
 
 
 class ShowtimeForm(forms.ModelForm):
-    """Runs the scheduling rules of cinema.services (overlap with cleaning buffer, past start, price precision)."""
+    """Runs the scheduling rules of cinema.services (overlap with cleaning buffer, past start, price precision).
+
+    The admin saves inside the transaction that runs `clean`, so the auditorium lock taken here
+    holds until the showtime is saved: as race-safe as the API's schedule_showtime."""
 
     class Meta:
         model = Showtime
@@ -87,6 +97,13 @@ class ShowtimeForm(forms.ModelForm):
         data = super().clean()
         if self.errors or not all(data.get(k) is not None for k in ("movie", "auditorium", "starts_at", "price")):
             return data
+        if self.instance.pk and data["auditorium"].pk != self.instance.auditorium_id and (
+            self.instance.booking_seats.exists()
+        ):
+            raise forms.ValidationError(
+                {"auditorium": "Seats of this showtime are booked: it cannot move to another auditorium."}
+            )
+        lock_auditorium(data["auditorium"])
         price, currency, ends_at = validate_showtime(
             movie=data["movie"],
             auditorium=data["auditorium"],

@@ -115,13 +115,19 @@ def validate_showtime(*, movie, auditorium, starts_at, price, currency, exclude_
     return price, currency, ends_at
 
 
+def lock_auditorium(auditorium):
+    """Serialise scheduling in one auditorium until the transaction ends (the overlap check is
+    a read, so two writers must not run it at once)."""
+    Auditorium.objects.select_for_update().filter(pk=auditorium.pk).first()
+
+
 def schedule_showtime(*, movie, auditorium, starts_at, price, currency=None):
     """Create a showtime that overlaps no other in its auditorium (runtime + cleaning buffer).
 
     Race-safe: the auditorium row is locked for the check and the insert, so two staff
     members scheduling the same slot at once get one showtime and one 400."""
     with transaction.atomic():
-        Auditorium.objects.select_for_update().filter(pk=auditorium.pk).first()
+        lock_auditorium(auditorium)
         price, currency, ends_at = validate_showtime(
             movie=movie, auditorium=auditorium, starts_at=starts_at, price=price, currency=currency
         )

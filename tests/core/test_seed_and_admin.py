@@ -115,3 +115,34 @@ def test_admin_refuses_an_overlapping_showtime(client, staff_user, showtime):
     assert response.status_code == 200  # the form again, with the error
     assert "is busy then" in response.content.decode()
     assert Showtime.objects.count() == 1
+
+
+def test_admin_refuses_to_move_a_booked_showtime_to_another_auditorium(client, staff_user, showtime, user):
+    """Given a showtime with a hold, when staff change its auditorium in the admin, then the form
+    says why and the showtime stays where its seats are."""
+    from bookings.services import hold_seats
+    from tests.factories import AuditoriumFactory
+
+    hold_seats(user, showtime, [showtime.auditorium.seats.first().pk])
+    other = AuditoriumFactory()
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    starts = timezone.localtime(showtime.starts_at)
+
+    response = client.post(
+        f"/admin/cinema/showtime/{showtime.pk}/change/",
+        {
+            "movie": showtime.movie.pk,
+            "auditorium": other.pk,
+            "starts_at_0": starts.strftime("%Y-%m-%d"),
+            "starts_at_1": starts.strftime("%H:%M:%S"),
+            "price": "9.50",
+            "currency": "usd",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "cannot move to another auditorium" in response.content.decode()
+    showtime.refresh_from_db()
+    assert showtime.auditorium_id != other.pk
