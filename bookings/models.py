@@ -57,6 +57,8 @@ class Booking(models.Model):
     amount_paid_minor = models.BigIntegerField(null=True, blank=True)
     payment_issue = models.TextField(blank=True, help_text="Shown to staff: amount mismatch, late payment…")
     late_payment = models.CharField(max_length=16, choices=LatePayment.choices, default="", blank=True)
+    # The bank declined a delayed payment method (async_payment_failed): the customer is told so.
+    payment_failed = models.BooleanField(default=False)
 
     # Refund
     refund_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

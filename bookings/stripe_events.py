@@ -209,6 +209,7 @@ def _on_session_closed_unpaid(event, session):
         return StripeEvent.Status.PROCESSED, f"Booking is {booking.status}: nothing to release."
     if booking.checkout_session_id and booking.checkout_session_id != session.get("id"):
         return StripeEvent.Status.PROCESSED, "Not the booking's current session: nothing to release."
+    booking.payment_failed = event.type == "checkout.session.async_payment_failed"
     release_seats(booking, Booking.Status.EXPIRED)
     return StripeEvent.Status.PROCESSED, f"{event.type}: seats released."
 

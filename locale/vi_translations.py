@@ -8,6 +8,10 @@ import re
 from pathlib import Path
 
 VI = {
+    # booking page: a declined delayed payment
+    "Your payment did not go through": "Thanh toán của bạn không thành công",
+    "Your bank declined the payment, so nothing was charged and the seats have been released.":
+        "Ngân hàng đã từ chối thanh toán, bạn không bị trừ tiền và các ghế đã được trả lại.",
     # unsubscribe pages
     "Unsubscribe": "Huỷ đăng ký",
     "Unsubscribe from new-movie emails?": "Huỷ nhận email về phim mới?",

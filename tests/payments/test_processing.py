@@ -75,6 +75,7 @@ def test_async_failure_or_expiry_releases_the_seats(event_type, pending_booking)
     assert booking.expired_at is not None
     assert statuses(booking) == ["available", "available"]
     assert not booking.tickets.exists()
+    assert booking.payment_failed is (event_type == "checkout.session.async_payment_failed")
 
 
 def test_a_late_failure_or_expiry_does_not_touch_a_paid_booking(paid_booking):

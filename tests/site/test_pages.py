@@ -271,6 +271,17 @@ def test_an_expired_hold_is_shown_and_cannot_be_paid(client, user, showtime):
     ]
 
 
+def test_a_declined_payment_is_explained(client, user, showtime):
+    """Given a hold whose delayed payment the bank declined (async_payment_failed), the booking
+    page says the payment did not go through rather than that the hold ran out."""
+    booking = hold_seats(user, showtime, seat_ids(showtime, "E1"))
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.EXPIRED, payment_failed=True)
+    client.force_login(user)
+    page = client.get(f"/bookings/{booking.pk}/").content.decode()
+    assert "Your payment did not go through" in page
+    assert "Your hold has expired" not in page
+
+
 def test_returning_from_a_cancelled_payment_says_the_seats_are_still_held(client, user, showtime):
     booking = hold_seats(user, showtime, seat_ids(showtime, "E1"))
     client.force_login(user)
