@@ -8,11 +8,14 @@ import logging
 import random
 import smtplib
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
 from email.utils import make_msgid
+from functools import lru_cache
 
 import environ
 from django.conf import settings
@@ -58,6 +61,22 @@ class OutboxEmail(EmailMultiAlternatives):
         for attachment in others:
             mixed.attach(attachment if isinstance(attachment, MIMEBase) else self._create_attachment(*attachment))
         return mixed
+
+    def message(self):
+        """Django's message, with each multipart's boundary chosen here: a random 128-bit token
+        cannot occur in the body, so the generator's own search for a free boundary (a fresh
+        regular expression compiled and run over every part, per message) is skipped."""
+        msg = super().message()
+        _set_boundaries(msg)
+        return msg
+
+
+def _set_boundaries(part):
+    if isinstance(part, MIMEMultipart):
+        if part.get_boundary() is None:
+            part.set_boundary(f"=============={uuid.uuid4().hex}==")
+        for child in part.get_payload():
+            _set_boundaries(child)
 
 
 def _inline_part(attachment):
@@ -126,8 +145,12 @@ _URL_OPTION_NAMES = {
 }
 
 
+@lru_cache(maxsize=1)
 def providers():
-    """The primary (Django's configured backend) and, when set, the fallback (EMAIL_FALLBACK_URL)."""
+    """The primary (Django's configured backend) and, when set, the fallback (EMAIL_FALLBACK_URL).
+
+    Read once per process (a tuple, so it cannot be changed in place); a change of an EMAIL_
+    setting (tests' override_settings) clears it with the cached connections."""
     primary_options = (
         ("host", settings.EMAIL_HOST),
         ("port", settings.EMAIL_PORT),
@@ -144,7 +167,7 @@ def providers():
         options = [(_URL_OPTION_NAMES[k], v) for k, v in config.items() if k in _URL_OPTION_NAMES and v not in (None, "")]
         options.append(("timeout", settings.EMAIL_TIMEOUT))
         result.append(Provider(f"fallback:{_short_backend(backend)}", backend, tuple(sorted(options))))
-    return result
+    return tuple(result)
 
 
 _local = threading.local()
@@ -184,7 +207,8 @@ def close_connections():
 
 @receiver(setting_changed)
 def _settings_changed(setting, **kwargs):
-    if setting.startswith("EMAIL_"):
+    if setting.startswith("EMAIL_") or setting == "DEFAULT_FROM_EMAIL":
+        providers.cache_clear()
         close_connections()
 
 
@@ -268,12 +292,27 @@ def claim(message_id):
     return rows[0] if rows else None
 
 
+def _finish(message, **values):
+    """Record the attempt's outcome: one UPDATE by primary key, without a re-read, that changes
+    the row only while it is still this attempt's (`sending`, same attempts). Plain SQL: the
+    ORM's update() would compile the same statement again for every message."""
+    meta = EmailMessage._meta
+    assignments = ", ".join(f"{connection.ops.quote_name(meta.get_field(name).column)} = %s" for name in values)
+    params = [meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+    params += [message.pk, EmailMessage.Status.SENDING, message.attempts]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} "
+            "WHERE id = %s AND status = %s AND attempts = %s",
+            params,
+        )
+
+
 def deliver(message_id):
     """One delivery attempt of a row. Returns None when the row was not ours to send."""
     message = claim(message_id)
     if message is None:
         return None
-    mine = EmailMessage.objects.filter(pk=message_id, status=EmailMessage.Status.SENDING, attempts=message.attempts)
     errors = []
     try:
         email = build_email(message)
@@ -290,7 +329,8 @@ def deliver(message_id):
             errors.append(f"{provider.name}: {exc!r}"[:1000])
             continue
         now = timezone.now()
-        mine.update(
+        _finish(
+            message,
             status=EmailMessage.Status.SENT,
             provider=provider.name[:64],
             provider_message_id=_provider_message_id(email),
@@ -304,11 +344,12 @@ def deliver(message_id):
     now = timezone.now()
     last_error = "\n".join(errors) or "no provider configured"
     if message.attempts >= settings.EMAIL_MAX_ATTEMPTS:
-        mine.update(status=EmailMessage.Status.DEAD, last_error=last_error, next_attempt_at=None, updated_at=now)
+        _finish(message, status=EmailMessage.Status.DEAD, last_error=last_error, next_attempt_at=None, updated_at=now)
         logger.error("email %s is dead after %s attempts", message_id, message.attempts)
         return Outcome(EmailMessage.Status.DEAD)
     delay = retry_delay(message.attempts)
-    mine.update(
+    _finish(
+        message,
         status=EmailMessage.Status.FAILED,
         last_error=last_error,
         next_attempt_at=now + timedelta(seconds=delay),
