@@ -69,3 +69,29 @@ def exception_handler(exc, context):
 
 def conflict_response(detail, code, **extra):
     return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
+
+
+def _is_api(request):
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    """handler404: an unknown path under /api/ answers in the API's error shape, not the site's page."""
+    if _is_api(request):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    from django.views.defaults import page_not_found as site_page_not_found
+
+    return site_page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: a crash under /api/ still answers JSON {"detail","code"} (it is a bug all the same)."""
+    if _is_api(request):
+        from django.http import JsonResponse
+
+        return JsonResponse({"detail": "A server error occurred.", "code": "server_error"}, status=500)
+    from django.views.defaults import server_error as site_server_error
+
+    return site_server_error(request)

@@ -23,3 +23,6 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("web.urls")),
 ]
+
+handler404 = "config.api.page_not_found"
+handler500 = "config.api.server_error"

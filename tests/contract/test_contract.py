@@ -523,3 +523,31 @@ def test_settings_read_from_the_environment():
     assert (s["DEFAULT_CURRENCY"], s["LANGUAGE_CODE"]) == ("vnd", "vi")
     assert s["CELERY_BROKER_URL"] == "redis://10.0.0.1:6379/3"
     assert s["ALLOWED_HOSTS"] == ["a.example", "b.example"]
+
+
+# --- errors outside the views: unknown API paths and crashes still answer {"detail","code"} ---------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v1/bookings/x/nope/", "/api/v2/movies/"])
+def test_an_unknown_api_path_answers_json_in_the_error_shape(anon_client, path):
+    response = anon_client.get(path)
+    assert response["Content-Type"] == "application/json"
+    assert_error(response, 404, "not_found")
+
+
+def test_the_site_keeps_its_friendly_404_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+def test_a_crash_under_the_api_still_answers_json(anon_client, monkeypatch):
+    from cinema import views
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.MovieListCreate, "list", crash)
+    anon_client.raise_request_exception = False
+    response = anon_client.get("/api/v1/movies/")
+    assert response["Content-Type"] == "application/json"
+    assert_error(response, 500, "server_error")
