@@ -259,3 +259,45 @@ def test_an_esp_outage_falls_back_to_smtp(settings, accepting_smtp):
     message.refresh_from_db()
     assert message.provider == "fallback:smtp" and "primary:postmark" in message.last_error
     assert len(accepting_smtp.to("ada@example.com")) == 1
+
+
+@pytest.mark.django_db
+def test_a_send_without_attachments_costs_two_statements(accepting_smtp, use_providers, django_assert_num_queries):
+    """Claim (UPDATE … RETURNING) and the outcome (UPDATE by pk): no re-read, no attachments query."""
+    use_providers(accepting_smtp)
+    delivery.deliver(_queue("warm").pk)  # the SMTP connection is opened outside the count
+    message = _queue("counted")
+
+    with django_assert_num_queries(2):
+        outcome = delivery.deliver(message.pk)
+
+    assert outcome.status == "sent" and _status(message.pk) == "sent"
+
+
+@pytest.mark.django_db
+def test_an_attempt_does_not_record_its_outcome_over_a_newer_attempt(accepting_smtp, use_providers):
+    """A slow attempt whose row was reclaimed meanwhile (attempts moved on) leaves the row alone."""
+    use_providers(accepting_smtp)
+    message = _queue("slow")
+    stale_attempt = delivery.claim(message.pk)
+    EmailMessage.objects.filter(pk=message.pk).update(attempts=2)  # another worker reclaimed it
+
+    delivery._finish(stale_attempt, status=EmailMessage.Status.SENT, sent_at=timezone.now())
+
+    message.refresh_from_db()
+    assert message.status == "sending" and message.attempts == 2 and message.sent_at is None
+
+
+@pytest.mark.django_db
+def test_multipart_boundaries_are_set_and_distinct_per_message(accepting_smtp, use_providers):
+    use_providers(accepting_smtp)
+    first, second = _queue("b1"), _queue("b2")
+    boundaries = []
+    for message in (first, second):
+        built = delivery.build_email(EmailMessage.objects.get(pk=message.pk)).message()
+        assert built.get_boundary()
+        boundaries.append(built.get_boundary())
+        delivery.deliver(message.pk)
+    assert boundaries[0] != boundaries[1]
+    received = accepting_smtp.to("ada@example.com")
+    assert [m.get_body(("plain",)).get_content().strip() for m in received] == ["Text b1", "Text b2"]
