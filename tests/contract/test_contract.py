@@ -593,3 +593,42 @@ def test_processes_find_their_entry_points():
     assert callable(application)
     assert find_app("config") is app
     assert app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+# --- the three ways to authenticate, on a write -------------------------------------------------------
+
+
+def test_bearer_jwt_token_and_session_with_csrf_each_hold_seats(settings, showtime, user):
+    import time
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    settings.CLERK_JWT_KEY = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    now = int(time.time())
+    session_jwt = jwt.encode({"sub": "user_contract", "iat": now, "nbf": now - 5, "exp": now + 60}, key,
+                             algorithm="RS256")
+    seats = list(showtime.auditorium.seats.order_by("row_index", "number").values_list("pk", flat=True))
+
+    def hold(client, seat, **extra):
+        return client.post("/api/v1/bookings/", json.dumps({"showtime": showtime.pk, "seats": [seat]}),
+                           content_type="application/json", **extra)
+
+    by_bearer = hold(Client(), seats[0], HTTP_AUTHORIZATION=f"Bearer {session_jwt}")
+    assert by_bearer.status_code == 201, by_bearer.content
+    assert Booking.objects.get(pk=by_bearer.json()["id"]).user.clerk_id == "user_contract"  # created on first sight
+
+    token = Token.objects.create(user=user)
+    assert hold(Client(), seats[1], HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 201
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    assert_error(hold(browser, seats[2]), 403)  # a session without the CSRF token is refused
+    browser.get("/")  # the site sets the CSRF cookie
+    csrf = browser.cookies["csrftoken"].value
+    assert hold(browser, seats[2], HTTP_X_CSRFTOKEN=csrf).status_code == 201
