@@ -141,13 +141,13 @@ BAD_CREDENTIALS = {
 }
 
 
-@pytest.mark.parametrize("credentials", sorted(BAD_CREDENTIALS))
 @pytest.mark.parametrize("method,path,who", PROTECTED)
-def test_missing_or_bad_credentials_answer_401_in_the_error_shape(world, method, path, who, credentials):
+def test_missing_or_bad_credentials_answer_401_in_the_error_shape(world, method, path, who):
     before = (Booking.objects.count(), world["pending"].status)
-    response = getattr(APIClient(), method)(fill(path, world), {}, format="json", **BAD_CREDENTIALS[credentials])
-    assert_error(response, 401)
-    assert response["WWW-Authenticate"]
+    for credentials in BAD_CREDENTIALS.values():  # missing, a bad DRF token, a bad bearer JWT
+        response = getattr(APIClient(), method)(fill(path, world), {}, format="json", **credentials)
+        assert_error(response, 401)
+        assert response["WWW-Authenticate"]
     assert (Booking.objects.count(), Booking.objects.get(pk=world["pending"].pk).status) == before
 
 
