@@ -632,3 +632,36 @@ def test_bearer_jwt_token_and_session_with_csrf_each_hold_seats(settings, showti
     browser.get("/")  # the site sets the CSRF cookie
     csrf = browser.cookies["csrftoken"].value
     assert hold(browser, seats[2], HTTP_X_CSRFTOKEN=csrf).status_code == 201
+
+
+# --- named values ----------------------------------------------------------------------------------
+
+EMAIL_KINDS = {"booking_confirmation", "booking_cancelled", "showtime_reminder", "new_movie"}
+EMAIL_STATUSES = {"pending", "sending", "sent", "failed", "dead"}
+
+
+def test_every_named_value_is_accepted_and_no_other_status_exists(staff_client):
+    for kind in EMAIL_KINDS:
+        assert staff_client.get("/api/v1/emails/", {"kind": kind}).status_code == 200, kind
+    for status in EMAIL_STATUSES:
+        assert staff_client.get("/api/v1/emails/", {"status": status}).status_code == 200, status
+    assert set(EmailMessage.Status.values) == EMAIL_STATUSES
+    assert EMAIL_KINDS <= set(EmailMessage.Kind.values)
+    assert set(Booking.Status.values) == {"pending", "paid", "cancelled", "expired"}
+    assert set(Booking.RefundStatus.values) == {"none", "pending", "succeeded", "failed"}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "contract deviation (or an addition for the lead to ratify): the outcome email of a late payment is "
+    "listed by GET /api/v1/emails/ with kind 'late_payment', which is not one of the contract's four kinds "
+    "(notifications.models.EmailMessage.Kind also declares an unused 'booking_expired')"))
+def test_the_emails_api_answers_only_the_contract_kinds(world, user_client, django_capture_on_commit_callbacks):
+    from bookings import emails
+
+    paid = world["paid"]
+    paid.late_payment = "kept"
+    paid.save(update_fields=["late_payment"])
+    with django_capture_on_commit_callbacks(execute=False):
+        emails.queue_late_payment_outcome(paid)
+    kinds = {row["kind"] for row in user_client.get("/api/v1/emails/").json()["results"]}
+    assert kinds and kinds <= EMAIL_KINDS, kinds
