@@ -201,6 +201,81 @@ def integrity(granted):
     return db_twice, client_twice, db_active
 
 
+# --- CPU accounting -------------------------------------------------------------------------
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid):
+    """Seconds of CPU (user + system) a process has used so far; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def children_of(pid):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        pids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return pids
+
+
+def machine_busy():
+    """Seconds of CPU the whole machine has spent busy so far (all cores, every process)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / CLOCK_TICKS
+
+
+class CpuMeter:
+    """CPU seconds spent by the web server (gunicorn and its workers), the database (the PostgreSQL
+    backends serving the bench database), this client process, and everything else on the machine
+    (other people's work shares the cores), between two snapshots."""
+
+    def __init__(self, gunicorn_pid, admin_url, db_name):
+        self.gunicorn_pid, self.admin_url, self.db_name = gunicorn_pid, admin_url, db_name
+
+    def _db_pids(self):
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [self.db_name]
+            ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def snapshot(self):
+        web = [self.gunicorn_pid, *children_of(self.gunicorn_pid)]
+        return {
+            "web": {pid: process_cpu(pid) for pid in web},
+            "db": {pid: process_cpu(pid) for pid in self._db_pids()},
+            "client": sum(os.times()[:2]),
+            "machine": machine_busy(),
+        }
+
+    @staticmethod
+    def used(before, after):
+        """{"web", "db", "client", "other"}: CPU seconds between the snapshots."""
+        spent = {
+            group: sum(cpu - before[group].get(pid, 0.0) for pid, cpu in after[group].items())
+            for group in ("web", "db")
+        }
+        spent["client"] = after["client"] - before["client"]
+        spent["other"] = max(0.0, after["machine"] - before["machine"] - sum(spent.values()))
+        return spent
+
+
 # --- load -----------------------------------------------------------------------------------
 
 
@@ -212,10 +287,11 @@ class Phase:
         self.errors = 0
         self.seconds = 0.0
         self.runs = 0
+        self.cpu = Counter()
         self.lock = threading.Lock()
 
 
-def run_phase(phase, port, tokens, make_request, seconds, granted):
+def run_phase(phase, port, tokens, make_request, seconds, granted, meter=None):
     """Every client loops on its own keep-alive connection until the phase's time is up."""
     stop_at = [0.0]
     barrier = threading.Barrier(len(tokens) + 1)
@@ -259,12 +335,15 @@ def run_phase(phase, port, tokens, make_request, seconds, granted):
     ]
     for t in threads:
         t.start()
+    before = meter.snapshot() if meter else None
     stop_at[0] = time.monotonic() + seconds
     started = time.monotonic()
     barrier.wait()
     for t in threads:
         t.join(timeout=seconds + 60)
     phase.seconds += time.monotonic() - started
+    if meter:
+        phase.cpu.update(meter.used(before, meter.snapshot()))
 
 
 def percentile(values, p):
@@ -336,11 +415,12 @@ def main():
         warm = Phase("warm-up")
         print(f"warming up, then {args.rounds} rounds x ({args.seconds:.0f} s bare + {args.seconds:.0f} s holds) "
               f"with {args.clients} keep-alive clients on gunicorn ({args.workers} workers x {args.threads} threads) …")
+        meter = CpuMeter(gunicorn.pid, admin_url, db_name)
         run_phase(warm, port, tokens, bare_request, 2, [])
         run_phase(warm, port, tokens, hold_request, 2, granted)
         for _ in range(args.rounds):
-            run_phase(bare, port, tokens, bare_request, args.seconds, [])
-            run_phase(hold, port, tokens, hold_request, args.seconds, granted)
+            run_phase(bare, port, tokens, bare_request, args.seconds, [], meter)
+            run_phase(hold, port, tokens, hold_request, args.seconds, granted, meter)
 
         db_twice, client_twice, db_active = integrity(granted)
         rows = []
@@ -352,6 +432,15 @@ def main():
         print(f"{'endpoint':40} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  status codes (conn errors)")
         for name, n, rps, p50, p99, codes, errors in rows:
             print(f"{name:40} {n:9d} {rps:8.1f} {p50:8.1f} {p99:8.1f}  {codes} ({errors})")
+        print()
+        print("CPU ms per request: "
+              "web = gunicorn workers, db = the bench database's PostgreSQL backends, client = this process, "
+              "other = the rest of the machine")
+        for phase in (bare, hold):
+            n = sum(phase.codes.values()) or 1
+            parts = "  ".join(f"{group} {phase.cpu[group] * 1000 / n:5.2f}" for group in ("web", "db", "client", "other"))
+            busy = sum(phase.cpu.values()) / phase.seconds / (os.cpu_count() or 1) * 100
+            print(f"{phase.name:40} {parts}   (machine {busy:.0f} % busy)")
         ratio = rows[1][2] / rows[0][2] if rows[0][2] else float("nan")
         holds_201 = hold.codes.get(201, 0)
         refused = sum(v for k, v in hold.codes.items() if str(k).startswith("409"))

@@ -4,12 +4,33 @@ from rest_framework import serializers
 
 from cinema.currencies import format_money
 
+HOLD_MAX_LIST = 500  # a bound on the body's list; the service's own limit is MAX_SEATS_PER_BOOKING
+
 
 class HoldRequestSerializer(serializers.Serializer):
     """POST /api/v1/bookings/: the rules on the seat list (empty, duplicated, too many…) are the service's."""
 
     showtime = serializers.IntegerField(min_value=1)
-    seats = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=500)
+    seats = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=HOLD_MAX_LIST)
+
+
+def hold_request(data):
+    """(showtime id, seat ids) of a hold request. A body of plain positive ints, the common case,
+    is taken as it is (HoldRequestSerializer would accept it unchanged); anything else goes
+    through the serializer, so that a malformed body gets its exact 400."""
+    if type(data) is dict:
+        showtime, seats = data.get("showtime"), data.get("seats")
+        if (
+            type(showtime) is int
+            and showtime >= 1
+            and type(seats) is list
+            and len(seats) <= HOLD_MAX_LIST
+            and all(type(seat) is int and seat >= 1 for seat in seats)
+        ):
+            return showtime, seats
+    request = HoldRequestSerializer(data=data)
+    request.is_valid(raise_exception=True)
+    return request.validated_data["showtime"], request.validated_data["seats"]
 
 
 class BookingSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ Lock order, everywhere in this app (so that two operations never wait on each ot
 circle): seat rows (sorted by id), then booking rows (sorted by id), then BookingSeat rows.
 A hold's end is `expires_at` in the database; the tasks only tidy up."""
 
+import functools
 import logging
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,10 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 
 from cinema.currencies import quantum
-from cinema.models import Seat
+from cinema.models import Seat, Showtime
 from config.tasks import enqueue_many_on_commit, enqueue_on_commit
 
 from . import emails, selectors
@@ -24,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 SEAT_CONSTRAINT = "uniq_active_seat_per_showtime"
 SWEEP_CHUNK = 1000
+MAX_ID = 2**63 - 1  # ids are bigints: a larger one names no row
 
 
 # --- domain errors (the views map them to 400 / 409 responses) ---------------------------------
@@ -45,6 +48,11 @@ class BookingError(Exception):
 class InvalidHold(BookingError):
     status = 400
     code = "invalid_seats"
+
+
+class ShowtimeNotFound(BookingError):
+    status = 404
+    code = "not_found"
 
 
 class SeatsUnavailable(BookingError):
@@ -105,72 +113,163 @@ def _is_seat_constraint(exc):
     return SEAT_CONSTRAINT in text or "bookings_bookingseat.showtime_id, bookings_bookingseat.seat_id" in text
 
 
-def _lock_seats(user, showtime, seat_ids, now):
-    """Lock the requested seats of the showtime's auditorium (sorted by id, FOR UPDATE) and read,
-    in the same round trip, how many unexpired holds the user already has on this showtime.
+def _require_showtime(showtime_id):
+    """(starts_at, price, currency) of the showtime; ShowtimeNotFound when there is none.
+    Only for refusals: a hold reads these facts in its locking statement."""
+    facts = Showtime.objects.filter(pk=showtime_id).values_list("starts_at", "price", "currency").first()
+    if facts is None:
+        raise ShowtimeNotFound("No such showtime.")
+    return facts
 
-    Returns ([(seat_id, label)…], user_holds). One hand-written statement: it runs on every hold,
-    and the ORM's compilation of the same query (a locking select with a counted subquery) cost
-    more CPU than the database spent on it."""
-    seat_table, booking_table = Seat._meta.db_table, Booking._meta.db_table
-    placeholders = ", ".join(["%s"] * len(seat_ids))
+
+@functools.cache
+def _converters(model, name, vendor):
+    """The ORM's converters of a column read by hand (SQLite returns datetimes as text, decimals as numbers)."""
+    col = model._meta.get_field(name).get_col(model._meta.db_table)
+    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+
+
+def _loaded(model, name, value):
+    col, converters = _converters(model, name, connection.vendor)
+    for convert in converters:
+        value = convert(value, col, connection)
+    return value
+
+
+@functools.cache
+def _hold_read_sql(seat_count, vendor):
+    names = {
+        "seat": Seat._meta.db_table,
+        "showtime": Showtime._meta.db_table,
+        "booking": Booking._meta.db_table,
+        "booking_seat": BookingSeat._meta.db_table,
+    }
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
-    sql = (
-        f"SELECT s.id, s.label, (SELECT COUNT(*) FROM {booking_table} b WHERE b.user_id = %s "
-        f"AND b.showtime_id = %s AND b.status = %s AND b.expires_at > %s) "
-        f"FROM {seat_table} s WHERE s.auditorium_id = %s AND s.id IN ({placeholders}) ORDER BY s.id{lock}"
-    )
-    params = [
-        user.pk,
-        showtime.pk,
-        Booking.Status.PENDING,
-        connection.ops.adapt_datetimefield_value(now),
-        showtime.auditorium_id,
-        *seat_ids,
-    ]
+    return (
+        "SELECT s.id, s.label, st.starts_at, st.price, st.currency, "
+        # FILTER rather than WHERE for the expiry: the user's own index (user, showtime, status) then
+        # serves it, never a scan of every pending hold, whatever the planner's statistics say.
+        "(SELECT COUNT(*) FILTER (WHERE b.expires_at > %s) FROM {booking} b "
+        "WHERE b.user_id = %s AND b.showtime_id = %s AND b.status = %s), "
+        "bs.booking_id, (bs.expires_at IS NOT NULL AND bs.expires_at <= %s) "
+        "FROM {seat} s JOIN {showtime} st ON st.id = %s AND st.auditorium_id = s.auditorium_id "
+        # The seat list again on bs: the partial unique index (showtime, seat) is searched with both.
+        "LEFT JOIN {booking_seat} bs ON bs.showtime_id = %s AND bs.seat_id = s.id AND bs.active = %s "
+        "AND bs.seat_id IN ({ids}) "
+        "WHERE s.id IN ({ids}) ORDER BY s.id{lock}"
+    ).format(ids=", ".join(["%s"] * seat_count), lock=lock, **names)
+
+
+def _lock_and_read(user, showtime_id, seat_ids, now):
+    """Lock the requested seats of the showtime's auditorium (sorted by id, FOR UPDATE) and read,
+    in the same round trip, all a hold decides on: the showtime's start, price and currency, each
+    seat's label and its active BookingSeat row, and how many unexpired holds the user already
+    has on this showtime.
+
+    Returns (facts, labels, current, user_holds): facts = (starts_at, price, currency), or None
+    when no requested seat is in the showtime's auditorium (or there is no such showtime);
+    labels = [(seat_id, label)] sorted; current = [(seat_id, booking_id, lapsed)] of the active
+    rows, `lapsed` true for a hold past its expiry (free to take), false for a live hold or a sale.
+
+    The read shares the statement's snapshot, taken before any wait for a seat lock: a hold of
+    the same seats committed while this one waited is not seen here, and the partial unique index
+    refuses the insert instead (the same 409, see hold_seats). Hand-written: it runs on every
+    hold, and the ORM's compilation of it cost more CPU than the database spent on it."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    params = [at, user.pk, showtime_id, Booking.Status.PENDING, at, showtime_id, showtime_id, True, *seat_ids, *seat_ids]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_hold_read_sql(len(seat_ids), connection.vendor), params)
         rows = cursor.fetchall()
-    user_holds = rows[0][2] if rows else 0
-    return [(seat_id, label) for seat_id, label, _ in rows], user_holds
+    if not rows:
+        return None, [], [], 0
+    _, _, starts_at, price, currency, user_holds, _, _ = rows[0]
+    facts = (_loaded(Showtime, "starts_at", starts_at), _loaded(Showtime, "price", price), currency)
+    labels = [(row[0], row[1]) for row in rows]
+    current = [(row[0], row[6], bool(row[7])) for row in rows if row[6] is not None]
+    return facts, labels, current, user_holds
 
 
-def _active_rows(showtime, seat_ids, now):
-    """[(seat_id, booking_id, lapsed)] of the active BookingSeat rows of these seats: `lapsed` is
-    true for a hold past its expiry (free to take), false for a live hold or a sale (no expiry).
-    Hand-written for the same reason as _lock_seats; the comparison is done by the database."""
-    placeholders = ", ".join(["%s"] * len(seat_ids))
-    sql = (
-        f"SELECT seat_id, booking_id, (expires_at IS NOT NULL AND expires_at <= %s) "
-        f"FROM {BookingSeat._meta.db_table} WHERE showtime_id = %s AND active = %s AND seat_id IN ({placeholders})"
-    )
-    params = [connection.ops.adapt_datetimefield_value(now), showtime.pk, True, *seat_ids]
+@functools.cache
+def _insert_fields(model):
+    opts = model._meta
+    return [f for f in opts.local_concrete_fields if f is not opts.auto_field and not f.generated]
+
+
+@functools.cache
+def _insert_sql(shape, vendor):
+    """The INSERT statements of `shape`, ((model, row count), …): one statement on PostgreSQL
+    (the first ones as data-modifying WITH queries), else one per model."""
+    qn = connection.ops.quote_name
+    statements = []
+    for model, row_count in shape:
+        fields = _insert_fields(model)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        columns = ", ".join(qn(f.column) for f in fields)
+        statements.append(f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES " + ", ".join([row] * row_count))
+    if vendor == "postgresql" and len(statements) > 1:
+        *first, last = statements
+        return ["WITH " + ", ".join(f"insert_{n} AS ({sql})" for n, sql in enumerate(first)) + " " + last]
+    return statements
+
+
+def _insert(*batches):
+    """INSERT new model instances (each batch a list of one model's) with the values Model.save()
+    would write (defaults, auto_now), in one round trip on PostgreSQL, without the ORM's SQL
+    compilation on each call: a hold inserts on every request. Foreign keys between the batches
+    are checked at commit (Django's constraints are deferred). Falls back to save() when a
+    pre/post_save receiver listens. The instances are marked saved."""
+    if any(pre_save.has_listeners(type(b[0])) or post_save.has_listeners(type(b[0])) for b in batches):
+        for obj in (obj for batch in batches for obj in batch):
+            obj.save(force_insert=True)
+        return
+    statements = _insert_sql(tuple((type(batch[0]), len(batch)) for batch in batches), connection.vendor)
+    params = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in batch for f in _insert_fields(type(batch[0]))]
+        for batch in batches
+    ]
+    if len(statements) == 1:
+        params = [[p for batch_params in params for p in batch_params]]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(seat_id, booking_id, bool(lapsed)) for seat_id, booking_id, lapsed in cursor.fetchall()]
+        for sql, statement_params in zip(statements, params):
+            cursor.execute(sql, statement_params)
+    for obj in (obj for batch in batches for obj in batch):
+        obj._state.adding, obj._state.db = False, connection.alias
 
 
 def hold_seats(user, showtime, seat_ids):
-    """Hold `seat_ids` of `showtime` for `user` for BOOKING_HOLD_SECONDS: a pending Booking.
+    """Hold `seat_ids` of `showtime` (a Showtime or its id) for `user` for BOOKING_HOLD_SECONDS:
+    a pending Booking.
 
-    One transaction that locks what it reads (the requested seat rows, sorted by id), frees lapsed
-    holds of exactly those seats, and inserts; the partial unique index is the last word, and a
-    violation of it is the same SeatsUnavailable as a conflict found by reading. The per-user cap
+    One transaction that locks what it reads (the requested seat rows, sorted by id, read with
+    the showtime and the seats' current holds in the same statement), frees lapsed holds of
+    exactly those seats, and inserts; the partial unique index is the last word, and a violation
+    of it is the same SeatsUnavailable as a conflict found by reading. The per-user cap
     (MAX_PENDING_HOLDS_PER_SHOWTIME) is anti-hoarding, not a lock: the throttle bounds how far one
-    user's simultaneous requests could overshoot it. Raises InvalidHold, TooManyHolds,
-    SeatsUnavailable; changes nothing when it raises."""
-    seat_ids = _validated_seat_ids(list(seat_ids))
+    user's simultaneous requests could overshoot it. Raises ShowtimeNotFound, InvalidHold,
+    TooManyHolds, SeatsUnavailable; changes nothing when it raises."""
+    showtime_id = getattr(showtime, "pk", showtime)
+    if showtime_id > MAX_ID:
+        raise ShowtimeNotFound("No such showtime.")
+    try:
+        seat_ids = _validated_seat_ids(list(seat_ids))
+    except InvalidHold:
+        _require_showtime(showtime_id)  # an unknown showtime is a 404 before any 400 about its seats
+        raise
     now = timezone.now()
-    if showtime.starts_at <= now:
-        raise InvalidHold("This showtime has already started.", code="showtime_started")
 
     try:
         # The whole hold is one transaction (a savepoint when the caller has one open): an
         # IntegrityError rolls all of it back, and is answered below, after the rollback.
         with transaction.atomic():
-            seats, user_holds = _lock_seats(user, showtime, seat_ids, now)
-            if len(seats) != len(seat_ids):
-                unknown = sorted(set(seat_ids) - {seat_id for seat_id, _ in seats})
+            # A seat id beyond a bigint is no seat (and SQLite cannot even bind it).
+            facts, labels, current, user_holds = _lock_and_read(
+                user, showtime_id, [s for s in seat_ids if s <= MAX_ID], now
+            )
+            starts_at, price, currency = facts or _require_showtime(showtime_id)
+            if starts_at <= now:
+                raise InvalidHold("This showtime has already started.", code="showtime_started")
+            if len(labels) != len(seat_ids):
+                unknown = sorted(set(seat_ids) - {seat_id for seat_id, _ in labels})
                 raise InvalidHold(
                     "Some seats do not exist in this showtime's auditorium.", code="invalid_seats", seats=unknown
                 )
@@ -180,7 +279,6 @@ def hold_seats(user, showtime, seat_ids):
                     "pay for or cancel a hold first."
                 )
 
-            current = _active_rows(showtime, seat_ids, now)  # read after the lock: what the others committed
             lapsed = {booking_id for _, booking_id, has_lapsed in current if has_lapsed}
             if lapsed:
                 expire_lapsed_bookings(lapsed, now)
@@ -189,30 +287,35 @@ def hold_seats(user, showtime, seat_ids):
                 raise SeatsUnavailable(taken)
 
             expires_at = now + timedelta(seconds=settings.BOOKING_HOLD_SECONDS)
-            booking = Booking.objects.create(
+            booking = Booking(
                 user=user,
-                showtime=showtime,
                 status=Booking.Status.PENDING,
                 expires_at=expires_at,
-                total=(showtime.price * len(seats)).quantize(quantum(showtime.currency)),
-                currency=showtime.currency,
+                total=(price * len(labels)).quantize(quantum(currency)),
+                currency=currency,
             )
-            BookingSeat.objects.bulk_create(
-                BookingSeat(
-                    booking=booking, showtime=showtime, seat_id=seat_id, price=showtime.price, expires_at=expires_at
-                )
-                for seat_id, _ in seats
+            if isinstance(showtime, Showtime):
+                booking.showtime = showtime
+            else:
+                booking.showtime_id = showtime_id
+            _insert(
+                [booking],
+                [
+                    BookingSeat(booking=booking, showtime_id=showtime_id, seat_id=seat_id, price=price, expires_at=expires_at)
+                    for seat_id, _ in labels
+                ],
             )
             send_task_on_commit("bookings.expire_booking", str(booking.pk), countdown=settings.BOOKING_HOLD_SECONDS)
     except IntegrityError as exc:
         if not _is_seat_constraint(exc):
             raise
-        # A writer that did not take the seat locks got there first: name what is taken now.
+        # A hold committed while this one waited for a seat lock (or a writer that took no seat
+        # lock) got there first: name what is taken now.
         lost = list(
-            selectors.taking_seats(showtime, timezone.now()).filter(seat_id__in=seat_ids).values_list("seat_id", flat=True)
+            selectors.taking_seats(showtime_id, timezone.now()).filter(seat_id__in=seat_ids).values_list("seat_id", flat=True)
         )
         raise SeatsUnavailable(lost or seat_ids) from exc
-    booking.seats_held = [{"id": seat_id, "label": label} for seat_id, label in seats]
+    booking.seats_held = [{"id": seat_id, "label": label} for seat_id, label in labels]
     return booking
 
 

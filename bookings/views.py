@@ -17,7 +17,13 @@ from config.api import Conflict
 
 from . import selectors, services
 from .models import Booking
-from .serializers import BookingDetailSerializer, BookingSerializer, CancelResultSerializer, HoldRequestSerializer
+from .serializers import (
+    BookingDetailSerializer,
+    BookingSerializer,
+    CancelResultSerializer,
+    HoldRequestSerializer,
+    hold_request,
+)
 
 
 class BadRequest(Conflict):
@@ -71,6 +77,11 @@ class ShowtimeSeats(APIView):
         return Response({"showtime": showtime.pk, "seats": selectors.seat_map(showtime)})
 
 
+# One instance for every 201 of a hold: a serializer's fields are deep-copied per instance, which
+# cost as much as the rest of the body; to_representation keeps no state between calls.
+HOLD_BODY = BookingSerializer()
+
+
 class BookingListCreate(generics.ListAPIView):
     """GET: the caller's own bookings, newest first. POST: hold seats (201 pending booking, 409 taken)."""
 
@@ -86,14 +97,15 @@ class BookingListCreate(generics.ListAPIView):
 
     @extend_schema(request=HoldRequestSerializer, responses={201: BookingSerializer})
     def post(self, request):
-        data = HoldRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        showtime = get_object_or_404(Showtime, pk=data.validated_data["showtime"])
+        showtime_id, seat_ids = hold_request(request.data)
         try:
-            booking = services.hold_seats(request.user, showtime, data.validated_data["seats"])
+            # By id: the service reads the showtime in the statement that locks the seats.
+            booking = services.hold_seats(request.user, showtime_id, seat_ids)
+        except services.ShowtimeNotFound:
+            raise Http404
         except services.BookingError as error:
             raise api_error(error)
-        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+        return Response(HOLD_BODY.to_representation(booking), status=status.HTTP_201_CREATED)
 
 
 class BookingDetail(APIView):

@@ -136,6 +136,35 @@ def test_unknown_showtime_is_404(user_client):
     assert response.json()["code"] == "not_found"
 
 
+def test_unknown_showtime_is_404_even_with_a_bad_seat_list(user_client):
+    response = post_hold(user_client, 999999, [])
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_ids_beyond_a_bigint_are_a_404_and_a_400_not_a_500(user_client, showtime, seat_ids):
+    """Given ids no table can hold (which SQLite cannot even bind), the answers are the usual ones."""
+    assert post_hold(user_client, 2**70, [seat_ids[0]]).status_code == 404
+    response = post_hold(user_client, showtime, [seat_ids[0], 2**70])
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_seats" and response.json()["seats"] == [2**70]
+    assert_nothing_held()
+
+
+def test_a_hold_is_one_locking_read_and_one_insert_statement(user_client, showtime, seat_ids, django_assert_max_num_queries):
+    """The hold path stays cheap: the seat lock reads the showtime, the seats' current holds and the
+    user's cap count in one statement; the booking and its seats are inserted together on
+    PostgreSQL (one statement per table elsewhere). Plus the savepoint the test transaction adds."""
+    from django.db import connection
+
+    inserts = 1 if connection.vendor == "postgresql" else 2
+    with django_assert_max_num_queries(1 + inserts + 2) as captured:  # SAVEPOINT, read, insert(s), RELEASE
+        response = post_hold(user_client, showtime, seat_ids[:3])
+    assert response.status_code == 201
+    statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
+    assert statements.count("SELECT") == 1 and statements.count("INSERT") + statements.count("WITH") == inserts
+    assert BookingSeat.objects.filter(active=True).count() == 3
+
+
 def test_anonymous_hold_is_401(anon_client, showtime, seat_ids):
     response = post_hold(anon_client, showtime, seat_ids[:1])
     assert response.status_code == 401
@@ -175,21 +204,25 @@ def test_hold_creation_is_throttled_with_the_holds_scope(user_client, showtime, 
 
 
 def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_for, other_user, showtime, seat_ids, monkeypatch):
-    """Given a writer that got in between the read and the insert (the conflict read is made to see
-    nothing), the partial unique index refuses the insert and the client gets the same 409."""
+    """Given a writer that got in between the read and the insert (the locking read is made to see
+    no current hold), the partial unique index refuses the insert and the client gets the same 409."""
     assert post_hold(client_for(other_user), showtime, seat_ids[:1]).status_code == 201
     integrity_errors = []
-    real_bulk_create = BookingSeat.objects.bulk_create
+    real_lock_and_read, real_insert = services._lock_and_read, services._insert
 
-    def recording_bulk_create(*args, **kwargs):
+    def blind_lock_and_read(*args):
+        facts, labels, _current, user_holds = real_lock_and_read(*args)
+        return facts, labels, [], user_holds
+
+    def recording_insert(*batches):
         try:
-            return real_bulk_create(*args, **kwargs)
+            return real_insert(*batches)
         except IntegrityError as exc:
             integrity_errors.append(exc)
             raise
 
-    monkeypatch.setattr(services, "_active_rows", lambda showtime, seat_ids, now: [])
-    monkeypatch.setattr(BookingSeat.objects, "bulk_create", recording_bulk_create)
+    monkeypatch.setattr(services, "_lock_and_read", blind_lock_and_read)
+    monkeypatch.setattr(services, "_insert", recording_insert)
     response = post_hold(user_client, showtime, seat_ids[:2])
 
     assert len(integrity_errors) == 1  # the constraint, not the read, refused it

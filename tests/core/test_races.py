@@ -96,6 +96,66 @@ def test_thirty_clients_racing_for_one_seat_exactly_one_wins():
     assert BookingSeat.objects.filter(showtime=showtime, seat_id=seat, active=True).count() == 1
 
 
+def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_the_index(monkeypatch):
+    """Given a transaction that holds seat A1's lock and holds A1, when a second hold request waits
+    for that lock and goes on after the commit, its locking read's snapshot predates the commit
+    (it sees A1 free), so the partial unique index refuses its insert: a 409 naming A1, no 500,
+    nothing half-written."""
+    from django.db import IntegrityError, connections, transaction
+
+    from bookings import services
+    from cinema.models import Seat
+
+    showtime = ShowtimeFactory()
+    seat = showtime.auditorium.seats.order_by("pk").first().pk
+    first, second = UserFactory(), UserFactory()
+    refused_by_index = []
+    real_insert = services._insert
+
+    def recording_insert(*batches):
+        try:
+            return real_insert(*batches)
+        except IntegrityError:
+            refused_by_index.append(threading.current_thread().name)
+            raise
+
+    monkeypatch.setattr(services, "_insert", recording_insert)
+    locked, result = threading.Event(), {}
+
+    def lock_then_hold():
+        try:
+            with transaction.atomic():
+                list(Seat.objects.select_for_update().filter(pk=seat))
+                locked.set()
+                with connection.cursor() as cursor:  # until the request waits on A1's lock
+                    for _ in range(2000):
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        threading.Event().wait(0.01)
+                result["first"] = services.hold_seats(first, showtime, [seat])
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=lock_then_hold)
+    holder.start()
+    assert locked.wait(30)
+    client = APIClient()
+    client.force_authenticate(second)
+    response = client.post("/api/v1/bookings/", {"showtime": showtime.pk, "seats": [seat]}, format="json")
+    holder.join(30)
+
+    assert result["first"].status == "pending"
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "seats_unavailable" and response.json()["seats"] == [seat]
+    assert refused_by_index == ["MainThread"]  # the constraint, not the read, refused it
+    assert Booking.objects.filter(showtime=showtime).count() == 1
+    assert BookingSeat.objects.filter(showtime=showtime, active=True).count() == 1
+
+
 def test_staff_racing_to_schedule_the_same_slot_get_one_showtime():
     movie, auditorium = MovieFactory(), AuditoriumFactory(rows=1, seats_per_row=1)
     staff = [StaffFactory() for _ in range(8)]
