@@ -333,6 +333,12 @@ def test_new_users_start_opted_out_and_in_language_code(settings, client_for):
     assert (body["marketing_opt_in"], body["language"]) == (False, "vi")
 
 
+
+def test_pages_default_to_language_code(settings, client, showtime):
+    settings.LANGUAGE_CODE = "vi"
+    assert '<html lang="vi"' in client.get("/").content.decode()
+    assert '<html lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
 def test_emails_rows_carry_timestamps_with_an_offset(world, user_client):
     row = user_client.get("/api/v1/emails/", {"status": "sent"}).json()["results"][0]
     assert set(row) == EMAIL_FIELDS
