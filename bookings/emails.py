@@ -90,7 +90,10 @@ def queue_booking_cancelled(booking):
 
 def queue_late_payment_outcome(booking):
     """Payment arrived after the hold ended: the booking was kept (its tickets come with the
-    confirmation, queued beside this), or refunded in full."""
+    confirmation, queued beside this), or refunded in full.
+
+    Its own purpose key, but one of the contract's kinds: a kept booking's note is a
+    `booking_confirmation`, a refunded one's a `booking_cancelled` (clients filter by kind)."""
     key = f"late_payment:{booking.pk}"
     if already_queued(key):
         return None
@@ -98,4 +101,5 @@ def queue_late_payment_outcome(booking):
     context = {"outcome": outcome}
     if outcome == "refunded":
         context["refund"] = format_money(booking.refund_amount or booking.total, booking.currency)
-    return _queue(booking, EmailMessage.Kind.LATE_PAYMENT, "late_payment", key, context)
+    kind = EmailMessage.Kind.BOOKING_CONFIRMATION if outcome == "kept" else EmailMessage.Kind.BOOKING_CANCELLED
+    return _queue(booking, kind, "late_payment", key, context)

@@ -10,8 +10,6 @@ class EmailMessage(models.Model):
     class Kind(models.TextChoices):
         BOOKING_CONFIRMATION = "booking_confirmation", "Booking confirmation"
         BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
-        LATE_PAYMENT = "late_payment", "Late payment outcome"
-        BOOKING_EXPIRED = "booking_expired", "Hold expired"
         SHOWTIME_REMINDER = "showtime_reminder", "Showtime reminder"
         NEW_MOVIE = "new_movie", "New movie"
 

@@ -112,11 +112,11 @@ def test_late_payment_kept_says_so_beside_the_confirmation(user, showtime, make_
     booking = make_paid_booking(user, showtime, seats=2, late_payment="kept")
     emails.queue_booking_confirmation(booking)  # what payments queues beside it
     emails.queue_late_payment_outcome(booking)
-    message = EmailMessage.objects.get(kind="late_payment")
-    assert message.idempotency_key == f"late_payment:{booking.pk}"
+    message = EmailMessage.objects.get(idempotency_key=f"late_payment:{booking.pk}")
+    assert message.kind == "booking_confirmation"
     assert "kept your booking" in message.body_text and "A1, A2" in message.body_html
     assert "confirmed" in message.subject
-    assert EmailMessage.objects.get(kind="booking_confirmation").attachments.count() == 4
+    assert EmailMessage.objects.get(idempotency_key=f"booking_confirmation:{booking.pk}").attachments.count() == 4
 
 
 @pytest.mark.django_db
@@ -125,7 +125,8 @@ def test_late_payment_refunded_names_the_full_refund(user, showtime, make_paid_b
         user, showtime, seats=2, status="cancelled", late_payment="refunded", refund_amount=Decimal("19.00")
     )
     emails.queue_late_payment_outcome(booking)
-    message = EmailMessage.objects.get(kind="late_payment")
+    message = EmailMessage.objects.get(idempotency_key=f"late_payment:{booking.pk}")
+    assert message.kind == "booking_cancelled"
     assert "refunding the full 19.00 USD" in message.body_text
     assert "refunded" in message.subject
     assert not message.attachments.exists()

@@ -19,7 +19,9 @@ def statuses(booking):
 
 
 def emails_for(booking):
-    return sorted(EmailMessage.objects.filter(idempotency_key__endswith=str(booking.pk)).values_list("kind", flat=True))
+    """The purposes (idempotency key prefixes) of the booking's outbox rows."""
+    keys = EmailMessage.objects.filter(idempotency_key__endswith=str(booking.pk)).values_list("idempotency_key", flat=True)
+    return sorted(key.split(":")[0] for key in keys)
 
 
 def test_completed_and_paid_sells_the_seats_and_issues_tickets(pending_booking):
