@@ -123,15 +123,15 @@ def _require_showtime(showtime_id):
 
 
 @functools.cache
-def _converters(model, name, vendor):
-    """The ORM's converters of a column read by hand (SQLite returns datetimes as text, decimals as numbers)."""
-    col = model._meta.get_field(name).get_col(model._meta.db_table)
-    return col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+def _column(model, name):
+    return model._meta.get_field(name).get_col(model._meta.db_table)
 
 
 def _loaded(model, name, value):
-    col, converters = _converters(model, name, connection.vendor)
-    for convert in converters:
+    """A column value read by hand, converted as the ORM would (SQLite returns datetimes as text,
+    decimals as numbers; PostgreSQL needs nothing)."""
+    col = _column(model, name)
+    for convert in connection.ops.get_db_converters(col) + col.get_db_converters(connection):
         value = convert(value, col, connection)
     return value
 
@@ -175,6 +175,8 @@ def _lock_and_read(user, showtime_id, seat_ids, now):
     the same seats committed while this one waited is not seen here, and the partial unique index
     refuses the insert instead (the same 409, see hold_seats). Hand-written: it runs on every
     hold, and the ORM's compilation of it cost more CPU than the database spent on it."""
+    if not seat_ids:
+        return None, [], [], 0
     at = connection.ops.adapt_datetimefield_value(now)
     params = [at, user.pk, showtime_id, Booking.Status.PENDING, at, showtime_id, showtime_id, True, *seat_ids, *seat_ids]
     with connection.cursor() as cursor:

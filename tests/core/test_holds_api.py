@@ -147,6 +147,8 @@ def test_ids_beyond_a_bigint_are_a_404_and_a_400_not_a_500(user_client, showtime
     response = post_hold(user_client, showtime, [seat_ids[0], 2**70])
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_seats" and response.json()["seats"] == [2**70]
+    response = post_hold(user_client, showtime, [2**70])
+    assert response.status_code == 400 and response.json()["seats"] == [2**70]
     assert_nothing_held()
 
 
