@@ -9,7 +9,7 @@ import os
 import uuid
 
 from celery import Celery
-from celery.signals import after_setup_logger, after_setup_task_logger, task_prerun
+from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -17,7 +17,21 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue("default"), Queue("payments"), Queue("email")]
+# Celery's Django fix-up closes every database connection before and after each task (5.7 does
+# so whatever CONN_MAX_AGE says), so every task paid for new PostgreSQL connections. Turn that
+# off and treat a task like a request instead: close_old_connections() honours CONN_MAX_AGE and
+# CONN_HEALTH_CHECKS, so a connection that broke (a database restart) is replaced, not reused.
+app.conf["CELERY_DB_REUSE_MAX"] = 10**9
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_database_connections(task=None, **kwargs):
+    from django.db import close_old_connections
+
+    if not getattr(getattr(task, "request", None), "is_eager", False):
+        close_old_connections()
 
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(task_name)s(%(task_id)s)%(booking)s] %(name)s %(message)s"
 logger = logging.getLogger(__name__)
