@@ -17,7 +17,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,24 +29,12 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _net import free_port, answers  # noqa: E402
+
 CLIENTS = 200
 SHOWTIMES = 12
 ROWS, SEATS_PER_ROW = 40, 50  # 2,000 seats
 SEATS_PER_HOLD = 2
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(host, port):
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 # --- services -----------------------------------------------------------------------------------
