@@ -53,7 +53,9 @@ def _ticket_images(booking):
     return tickets, attachments
 
 
-def _queue(booking, kind, template, key, context=None, attachments=()):
+def queue_booking_email(booking, kind, template, key, context=None, attachments=()):
+    """Render `template` about the booking in its user's language and queue it under the purpose
+    `key`: (message, created), created False when that purpose was queued before."""
     user = booking.user
     rendered = render_email(template, {**booking_context(booking), **(context or {})}, user.language)
     return queue_email(
@@ -66,7 +68,7 @@ def _queue(booking, kind, template, key, context=None, attachments=()):
         user=user,
         attachments=attachments,
         language=user.language,
-    )[0]
+    )
 
 
 def queue_booking_confirmation(booking):
@@ -75,9 +77,9 @@ def queue_booking_confirmation(booking):
     if already_queued(key):
         return None
     tickets, attachments = _ticket_images(booking)
-    return _queue(
+    return queue_booking_email(
         booking, EmailMessage.Kind.BOOKING_CONFIRMATION, "booking_confirmation", key, {"tickets": tickets}, attachments
-    )
+    )[0]
 
 
 def queue_booking_cancelled(booking):
@@ -85,7 +87,7 @@ def queue_booking_cancelled(booking):
     key = f"booking_cancelled:{booking.pk}"
     if already_queued(key):
         return None
-    return _queue(booking, EmailMessage.Kind.BOOKING_CANCELLED, "booking_cancelled", key)
+    return queue_booking_email(booking, EmailMessage.Kind.BOOKING_CANCELLED, "booking_cancelled", key)[0]
 
 
 def queue_late_payment_outcome(booking):
@@ -102,4 +104,4 @@ def queue_late_payment_outcome(booking):
     if outcome == "refunded":
         context["refund"] = format_money(booking.refund_amount or booking.total, booking.currency)
     kind = EmailMessage.Kind.BOOKING_CONFIRMATION if outcome == "kept" else EmailMessage.Kind.BOOKING_CANCELLED
-    return _queue(booking, kind, "late_payment", key, context)
+    return queue_booking_email(booking, kind, "late_payment", key, context)[0]

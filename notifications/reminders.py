@@ -9,12 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from bookings.emails import booking_context
+from bookings.emails import queue_booking_email
 from bookings.models import Booking
 
 from .models import EmailMessage
-from .outbox import already_queued, queue_email
-from .rendering import render_email
+from .outbox import already_queued
 
 CHUNK = 500
 
@@ -35,19 +34,8 @@ def queue_showtime_reminder(booking):
     key = f"showtime_reminder:{booking.pk}"
     if already_queued(key):
         return None, False
-    user = booking.user
-    rendered = render_email("showtime_reminder", booking_context(booking), user.language)
     with transaction.atomic():
-        return queue_email(
-            EmailMessage.Kind.SHOWTIME_REMINDER,
-            user.email,
-            rendered.subject,
-            rendered.text,
-            rendered.html,
-            idempotency_key=key,
-            user=user,
-            language=user.language,
-        )
+        return queue_booking_email(booking, EmailMessage.Kind.SHOWTIME_REMINDER, "showtime_reminder", key)
 
 
 def send_showtime_reminders():
