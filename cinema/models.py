@@ -1,7 +1,5 @@
 """The catalogue: movies, auditoriums with their seat grids, and showtimes."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 
@@ -76,8 +74,3 @@ class Showtime(models.Model):
 
     def __str__(self):
         return f"{self.movie.title} @ {self.starts_at:%Y-%m-%d %H:%M} ({self.auditorium.name})"
-
-    def compute_ends_at(self):
-        return self.starts_at + timedelta(
-            minutes=self.movie.runtime_minutes + settings.SHOWTIME_CLEANING_MINUTES
-        )

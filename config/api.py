@@ -3,7 +3,6 @@
 from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -66,9 +65,6 @@ def exception_handler(exc, context):
         response.data.update(getattr(exc, "extra", {}) or {})
     return response
 
-
-def conflict_response(detail, code, **extra):
-    return Response({"detail": detail, "code": code, **extra}, status=status.HTTP_409_CONFLICT)
 
 
 def _is_api(request):
