@@ -7,6 +7,7 @@ booking's state first, so a duplicate delivery, the same change under a second e
 or events out of order change nothing twice.
 """
 
+import functools
 import json
 import logging
 import uuid
@@ -181,30 +182,36 @@ def _lock_booking_of_session(session):
     return lock_booking(booking_id) if booking_id else None
 
 
-def _on_session_completed(event, session):
-    booking = _lock_booking_of_session(session)
-    if booking is None:
-        return StripeEvent.Status.IGNORED, f"No booking for session {session.get('id')}."
-    event.booking = booking
+def _for_session_booking(handle):
+    """Lock the booking of the event's Checkout Session and link the event to it before
+    `handle(event, session, booking)`; an event for no booking of ours is ignored."""
+
+    @functools.wraps(handle)
+    def handler(event, session):
+        booking = _lock_booking_of_session(session)
+        if booking is None:
+            return StripeEvent.Status.IGNORED, f"No booking for session {session.get('id')}."
+        event.booking = booking
+        return handle(event, session, booking)
+
+    return handler
+
+
+@_for_session_booking
+def _on_session_completed(event, session, booking):
     if session.get("payment_status") != "paid":
         return StripeEvent.Status.PROCESSED, "Completed but not paid yet: waiting for the asynchronous payment."
     return _record_payment(booking, session)
 
 
-def _on_async_payment_succeeded(event, session):
-    booking = _lock_booking_of_session(session)
-    if booking is None:
-        return StripeEvent.Status.IGNORED, f"No booking for session {session.get('id')}."
-    event.booking = booking
+@_for_session_booking
+def _on_async_payment_succeeded(event, session, booking):
     return _record_payment(booking, session)
 
 
-def _on_session_closed_unpaid(event, session):
+@_for_session_booking
+def _on_session_closed_unpaid(event, session, booking):
     """async_payment_failed or expired: a pending booking of this session lets its seats go."""
-    booking = _lock_booking_of_session(session)
-    if booking is None:
-        return StripeEvent.Status.IGNORED, f"No booking for session {session.get('id')}."
-    event.booking = booking
     if booking.status != Booking.Status.PENDING or booking.amount_paid_minor is not None:
         return StripeEvent.Status.PROCESSED, f"Booking is {booking.status}: nothing to release."
     if booking.checkout_session_id and booking.checkout_session_id != session.get("id"):
