@@ -14,7 +14,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from .models import ClerkEvent, User
 from .signals import user_deleted

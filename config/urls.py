@@ -24,5 +24,5 @@ urlpatterns = [
     path("", include("web.urls")),
 ]
 
-handler404 = "config.api.page_not_found"
-handler500 = "config.api.server_error"
+handler404 = "core.api.page_not_found"
+handler500 = "core.api.server_error"

@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from cinema.models import Movie, Showtime
-from config.tasks import enqueue_on_commit, send_task_safely
+from core.tasks import enqueue_on_commit, send_task_safely
 
 from .models import Announcement, AnnouncementBatch, EmailMessage
 from .outbox import enqueue_many_on_commit, queue_emails_bulk

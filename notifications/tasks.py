@@ -7,7 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from config.tasks import send_task_safely
+from core.tasks import send_task_safely
 
 from . import delivery
 from .models import EmailMessage

@@ -125,7 +125,7 @@ def paid_booking(user, hold, make_paid, future_showtime, django_capture_on_commi
 )
 def test_cancelling_a_paid_booking_refunds_per_policy(user_client, paid_booking, hours_left, refund, refund_status, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("config.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args)))
+    monkeypatch.setattr("core.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args)))
     booking = paid_booking(hours_left + 0.01)  # a moment passes before the request
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -240,7 +240,7 @@ def test_is_seat_constraint_does_not_swallow_other_integrity_errors():
 
 def test_a_hold_enqueues_its_expiry_after_commit(user, showtime, seat_ids, django_capture_on_commit_callbacks, monkeypatch):
     sent = []
-    monkeypatch.setattr("config.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args, o)))
+    monkeypatch.setattr("core.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args, o)))
     with django_capture_on_commit_callbacks(execute=True):
         booking = services.hold_seats(user, showtime, seat_ids[:1])
     assert [s for s in sent if s[0].startswith("bookings.")] == [("bookings.expire_booking", (str(booking.pk),), {"countdown": settings.BOOKING_HOLD_SECONDS})]
