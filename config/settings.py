@@ -45,12 +45,13 @@ INSTALLED_APPS = [
     "bookings",
     "notifications",
     "web",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.DatabaseUnavailableMiddleware",  # a DB outage answers 503, not 500
-    "config.middleware.RequestTooLargeMiddleware",  # an oversized body answers 413 {"detail","code"}
+    "ops.middleware.DatabaseUnavailableMiddleware",  # a DB outage answers 503, not 500
+    "ops.middleware.RequestTooLargeMiddleware",  # an oversized body answers 413 {"detail","code"}
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

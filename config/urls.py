@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import health, ops
-
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("cinema.api_urls")),
@@ -13,11 +11,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
+    path("", include("ops.urls")),  # /healthz, /readyz, /admin/ops/ (before admin/)
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("admin/ops/", ops.dashboard, name="ops-dashboard"),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("bookings.urls")),

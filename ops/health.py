@@ -3,8 +3,12 @@
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+import redis
 from django.conf import settings
+from django.db import connections
 from django.http import JsonResponse
+
+from core.api import error_response
 
 READINESS_TIMEOUT_SECONDS = 1.5
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
@@ -15,8 +19,6 @@ def healthz(request):
 
 
 def _check_database():
-    from django.db import connections
-
     try:
         with connections["default"].cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -25,8 +27,6 @@ def _check_database():
 
 
 def _check_broker():
-    import redis
-
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
     try:
         client.ping()
@@ -47,9 +47,8 @@ def readyz(request):
         except Exception as exc:  # any failure of a dependency is a 503, not a 500
             failed[name] = f"{type(exc).__name__}: {exc}"[:200]
     if failed:
-        return JsonResponse(
-            {"status": "unavailable", "failed": sorted(failed), "errors": failed,
-             "detail": "Not ready: " + ", ".join(sorted(failed)), "code": "not_ready"},
-            status=503,
+        return error_response(
+            "not_ready", "Not ready: " + ", ".join(sorted(failed)),
+            status="unavailable", failed=sorted(failed), errors=failed,
         )
     return JsonResponse({"status": "ok"})

@@ -8,10 +8,12 @@ the exception still being handled, before it builds its 500."""
 import logging
 import sys
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
-from django.http import JsonResponse
+
+from core.api import error_response
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +22,7 @@ RETRY_AFTER_SECONDS = 5
 
 
 def database_unavailable_response():
-    response = JsonResponse(
-        {"detail": "The database is unavailable; try again shortly.", "code": "database_unavailable"},
-        status=503,
-    )
+    response = error_response("database_unavailable", "The database is unavailable; try again shortly.")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -73,10 +72,6 @@ class RequestTooLargeMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-
         if isinstance(exception, (RequestDataTooBig, TooManyFieldsSent)):
-            return JsonResponse(
-                {"detail": "The request body is too large.", "code": "request_too_large"}, status=413
-            )
+            return error_response("request_too_large", "The request body is too large.")
         return None

@@ -4,13 +4,20 @@ Queue lengths come from Redis (each with a 1 s timeout: the page still answers w
 is down, and says so); everything else is a handful of indexed counts in the database, which is
 the truth of what is pending. `?format=json` gives the same figures to scripts."""
 
+import redis
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Min
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from accounts.models import ClerkEvent
+from bookings.models import Booking, StripeEvent
+from notifications.models import EmailMessage
 
 QUEUES = ("default", "payments", "email")
 # kombu's Redis transport keeps a queue's messages of priority p > 0 under "<queue>\x06\x16<p>".
@@ -25,8 +32,6 @@ def _queue_keys(queue):
 def queue_lengths(broker_url=None):
     """{"queues": {name: waiting}, "unacked": n} from the broker, or {"error": "..."} when it does
     not answer. `unacked` counts messages taken by workers and not yet done, countdown tasks included."""
-    import redis
-
     client = redis.Redis.from_url(
         broker_url or settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
     )
@@ -65,12 +70,6 @@ def _unprocessed(model, now):
 
 def snapshot(now=None):
     """Every figure of the dashboard, as plain data."""
-    from django_celery_beat.models import PeriodicTask
-
-    from accounts.models import ClerkEvent
-    from bookings.models import Booking, StripeEvent
-    from notifications.models import EmailMessage
-
     now = now or timezone.now()
     oldest_pending = (
         EmailMessage.objects.filter(status=EmailMessage.Status.PENDING)
@@ -122,7 +121,5 @@ def dashboard(request):
         "bookings": _admin_link("admin:bookings_booking_changelist"),
         "periodic_tasks": _admin_link("admin:django_celery_beat_periodictask_changelist"),
     }
-    from django.contrib import admin
-
     context = {**admin.site.each_context(request), "title": "Operations", "ops": data, "links": links}
     return TemplateResponse(request, "admin/ops.html", context)
