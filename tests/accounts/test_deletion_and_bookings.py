@@ -9,7 +9,7 @@ from accounts.models import ClerkEvent, User
 from bookings.models import Booking, BookingSeat
 from bookings.services import hold_seats
 
-from .conftest import user_event
+from tests.support.clerk import user_event
 
 pytestmark = pytest.mark.django_db
 

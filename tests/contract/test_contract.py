@@ -38,7 +38,7 @@ from bookings import services
 from bookings.models import Booking
 from notifications.models import EmailMessage
 from tests.factories import MovieFactory, ShowtimeFactory, UserFactory
-from tests.payments.conftest import make_event, session_of, store_and_process
+from tests.support.stripe import make_event, session_of, store_and_process
 
 pytestmark = pytest.mark.django_db
 

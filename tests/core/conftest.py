@@ -9,16 +9,6 @@ from bookings import services
 from bookings.models import Booking
 from tests.factories import ShowtimeFactory
 
-HOLDS = "/api/v1/bookings/"
-
-
-def seats_url(showtime):
-    return f"/api/v1/showtimes/{showtime.pk}/seats/"
-
-
-def booking_url(booking_id, action=""):
-    return f"/api/v1/bookings/{booking_id}/" + (f"{action}/" if action else "")
-
 
 @pytest.fixture
 def seat_ids(showtime):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, BookingSeat
-from .conftest import HOLDS, booking_url
+from tests.support.urls import HOLDS, booking_url
 
 pytestmark = pytest.mark.django_db
 

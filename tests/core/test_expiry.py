@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking, BookingSeat
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.factories import ShowtimeFactory, UserFactory
 
 HOLD = timedelta(seconds=settings.BOOKING_HOLD_SECONDS)

@@ -12,7 +12,7 @@ from bookings import selectors, services
 from bookings.models import Booking, BookingSeat
 from tests.factories import AuditoriumFactory, ShowtimeFactory
 
-from .conftest import HOLDS
+from tests.support.urls import HOLDS
 
 pytestmark = pytest.mark.django_db
 

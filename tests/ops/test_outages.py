@@ -23,15 +23,15 @@ import requests
 from django.conf import settings
 
 from tests.factories import AuditoriumFactory, ShowtimeFactory, UserFactory
-from tests.ops.conftest import (
+from tests.support.harness import (
     app_env,
     celery_beat_argv,
     celery_worker_argv,
     needs_postgres_server,
     needs_redis_server,
     test_database_url,
-    wait_until,
 )
+from tests.support.waiting import wait_for as wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, needs_redis_server]
 

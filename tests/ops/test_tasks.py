@@ -6,7 +6,7 @@ from celery import current_app
 from django.db import transaction
 
 from core.tasks import enqueue_many_on_commit, send_tasks_safely
-from tests.ops.conftest import needs_redis_server
+from tests.support.harness import needs_redis_server
 
 pytestmark = [needs_redis_server, pytest.mark.django_db(transaction=True)]
 

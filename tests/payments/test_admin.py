@@ -5,7 +5,7 @@ from django.test import Client
 
 from bookings.models import Booking, StripeEvent, Ticket
 from tests.factories import UserFactory
-from tests.payments.conftest import make_event, session_of
+from tests.support.stripe import make_event, session_of
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_retry_failed_refunds_action(admin_client, paid_booking):
 def test_reprocess_action_puts_events_back_to_pending(admin_client, pending_booking):
     from bookings.stripe_events import receive_event
     import json
-    from tests.payments.conftest import sign
+    from tests.support.stripe import sign
 
     payload = json.dumps(make_event("checkout.session.completed", session_of(pending_booking)))
     event_id, _ = receive_event(payload.encode(), sign(payload))

@@ -9,7 +9,8 @@ import time_machine
 
 from bookings import services
 from bookings.models import Booking
-from tests.payments.conftest import STRIPE, booking_url
+from tests.support.stripe import STRIPE
+from tests.support.urls import booking_url
 
 SESSION = {"id": "cs_test_abc", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_abc"}
 

@@ -8,7 +8,8 @@ import pytest
 from bookings.models import Booking
 from bookings.payments import from_minor_units, to_minor_units
 from tests.factories import ShowtimeFactory
-from tests.payments.conftest import STRIPE, booking_url
+from tests.support.stripe import STRIPE
+from tests.support.urls import booking_url
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from bookings import services, stripe_events, tasks
 from bookings.models import Booking, BookingSeat, StripeEvent, Ticket
 from bookings.selectors import seat_statuses
 from notifications.models import EmailMessage
-from tests.payments.conftest import make_event, session_of, store_and_process
+from tests.support.stripe import make_event, session_of, store_and_process
 
 
 def statuses(booking):

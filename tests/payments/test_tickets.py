@@ -9,7 +9,7 @@ from PIL import Image
 
 from bookings import services
 from bookings.models import Booking, Ticket
-from tests.payments.conftest import CHECKIN, booking_url
+from tests.support.urls import CHECKIN, booking_url
 
 
 def test_a_paid_booking_lists_one_ticket_per_seat(paid_booking, user_client, settings):

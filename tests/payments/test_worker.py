@@ -10,9 +10,10 @@ from rest_framework.test import APIClient
 
 from bookings import services, tasks
 from bookings.models import Booking, StripeEvent
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.factories import ShowtimeFactory, UserFactory
-from tests.payments.conftest import booking_url, deliver, make_event, session_of
+from tests.support.stripe import deliver, make_event, session_of
+from tests.support.urls import booking_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking
 from tests.factories import MovieFactory, ShowtimeFactory, UserFactory
 
-from .conftest import DESKTOP, PHONE
+from tests.support.browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
