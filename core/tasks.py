@@ -5,6 +5,7 @@ and the periodic sweepers enqueue whatever is left pending."""
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -46,3 +47,11 @@ def enqueue_many_on_commit(task, arg_lists, **options):
     arg_lists = [tuple(args) for args in arg_lists]
     if arg_lists:
         transaction.on_commit(lambda: send_tasks_safely(task, arg_lists, **options))
+
+
+def task_named(name):
+    """The registered task called `name`, with its options (queue, retries...).
+
+    A service enqueues a task of its own app this way: the app's tasks module imports the
+    service, so importing the task back would close a circle."""
+    return current_app.tasks[name]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.tasks import enqueue_on_commit, send_task_safely
+from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import EmailAttachment, EmailMessage
 
@@ -29,9 +29,7 @@ class Attachment:
 
 
 def _send_task():
-    from .tasks import send_email  # tasks imports this module
-
-    return send_email
+    return task_named("notifications.send_email")  # tasks imports this module
 
 
 def enqueue_send(message_id):
