@@ -9,39 +9,28 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
-
+from . import enqueue, locking, stripe_events
+from .exceptions import CheckoutRefused
 from .models import Booking
 from .payments import get_gateway, to_minor_units
-
-
-class CheckoutRefused(Exception):
-    """The booking cannot be paid now (409 with `code`)."""
-
-    def __init__(self, code, detail):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 def ensure_payable(booking, now=None):
     now = now or timezone.now()
     if booking.status != Booking.Status.PENDING:
-        raise CheckoutRefused("not_pending", f"This booking is {booking.status}; only a pending booking can be paid.")
-    if booking.expires_at <= now:
-        raise CheckoutRefused("hold_expired", "The hold on these seats has ended; book them again.")
+        raise CheckoutRefused(f"This booking is {booking.status}; only a pending booking can be paid.", code="not_pending")
+    if booking.is_lapsed(now):
+        raise CheckoutRefused("The hold on these seats has ended; book them again.", code="hold_expired")
 
 
 def start_checkout(booking):
     """A Checkout Session for `booking` (the same one when asked twice), its id stored on the
     booking. The gateway is called outside any transaction (no row lock held over the network);
     a booking that stopped being pending meanwhile gets its new session closed again."""
-    from .tasks import expire_stripe_session
-
     ensure_payable(booking)
     session = get_gateway().create_checkout_session(booking)  # GatewayError -> 503
     with transaction.atomic():
-        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        locked = locking.lock_booking(booking.pk)
         if locked.checkout_session_id != session.id:
             locked.checkout_session_id = session.id
             locked.save(update_fields=["checkout_session_id", "updated_at"])
@@ -50,7 +39,7 @@ def start_checkout(booking):
             refused = None
         except CheckoutRefused as exc:
             refused = exc
-            enqueue_on_commit(expire_stripe_session, str(locked.pk))
+            enqueue.send_on_commit("bookings.expire_stripe_session", str(locked.pk))
     if refused is not None:
         raise refused
     booking.checkout_session_id = session.id
@@ -94,8 +83,6 @@ def pay_locally(booking, session_id):
     the webhook's own verification and storage path, then process it at once so that the
     page the customer returns to already shows the booking paid (the queued task, when it
     runs, finds the event processed and does nothing)."""
-    from . import stripe_events
-
     payload = local_payment_event(booking, session_id)
     header = sign_stripe_payload(payload, settings.STRIPE_WEBHOOK_SECRET)
     event_id, _ = stripe_events.receive_event(payload.encode(), header)

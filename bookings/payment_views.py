@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import Conflict, ServiceUnavailable
+from core.api import Conflict, ServiceUnavailable
 
 from . import stripe_events, tickets
 from .checkout import CheckoutRefused, ensure_payable, pay_locally, start_checkout
@@ -51,9 +51,7 @@ class CheckoutView(APIView):
             raise Http404
         booking = get_object_or_404(Booking.objects.select_related("user", "showtime__movie"), pk=pk, user=request.user)
         try:
-            session = start_checkout(booking)
-        except CheckoutRefused as exc:
-            raise Conflict(exc.detail, code=exc.code)
+            session = start_checkout(booking)  # CheckoutRefused: a 409 through core.api's table
         except GatewayError as exc:
             logger.warning("checkout of booking %s failed at the gateway: %s", booking.pk, exc)
             raise ServiceUnavailable("The payment provider is unavailable; try again shortly.", code="payment_unavailable")

@@ -16,8 +16,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
-
+from . import emails, enqueue, locking
 from .models import Booking
 from .payments import get_gateway, refund_idempotency_key, to_minor_units
 
@@ -28,12 +27,10 @@ def request_refund(booking, amount):
     """Mark `booking` (locked by the caller, saved by the caller) for a refund of `amount`
     (a Decimal in its currency; None refunds everything that was paid) and send the task
     once the transaction commits."""
-    from . import tasks
-
     booking.refund_amount = amount
     booking.refund_status = Booking.RefundStatus.PENDING
     booking.refund_error = ""
-    enqueue_on_commit(tasks.refund_booking, str(booking.pk))
+    enqueue.send_on_commit("bookings.refund_booking", str(booking.pk))
 
 
 def retry_failed_refund(booking_id):
@@ -101,11 +98,8 @@ def mark_refund_failed(booking_id, error):
 def cancel_and_refund_in_full(booking_id):
     """Staff (admin action): cancel a paid booking whatever the policy window says, release its
     seats and refund everything. True if done; a booking not paid, or already refunding, is left."""
-    from . import emails
-    from .stripe_events import lock_booking
-
     with transaction.atomic():
-        booking = lock_booking(booking_id)
+        booking = locking.lock_booking_for_payment(booking_id)
         if booking is None or booking.status != Booking.Status.PAID or booking.refund_status != Booking.RefundStatus.NONE:
             return False
         booking.status = Booking.Status.CANCELLED

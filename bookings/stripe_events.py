@@ -16,15 +16,11 @@ from datetime import timedelta
 
 import stripe
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cinema.models import Seat
-from config.tasks import enqueue_on_commit, send_task_safely
-
-from . import emails, tickets
+from . import emails, enqueue, locking, tickets
 from .models import Booking, BookingSeat, StripeEvent
 from .payments import from_minor_units, to_minor_units
 from .refunds import request_refund
@@ -56,8 +52,6 @@ def receive_event(payload, signature_header):
     event_id, event_type = data.get("id"), data.get("type")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 255 or not isinstance(event_type, str):
         raise InvalidWebhook("The event has no usable id or type.")
-    from .tasks import process_stripe_event
-
     try:
         # Outside a transaction the INSERT is one autocommitted statement (no BEGIN/COMMIT round
         # trips on the webhook's hot path); inside one (the local Pay page) a savepoint keeps a
@@ -66,7 +60,7 @@ def receive_event(payload, signature_header):
             StripeEvent.objects.create(id=event_id, type=event_type[:100], payload=data)
     except IntegrityError:
         return event_id, False
-    enqueue_on_commit(process_stripe_event, event_id)  # at once in autocommit, else after commit
+    enqueue.send_on_commit("bookings.process_stripe_event", event_id)  # at once in autocommit, else after commit
     return event_id, True
 
 
@@ -108,8 +102,6 @@ def requeue_stale_events():
     """Send again every event left pending or failed for longer than REQUEUE_STALE_AFTER_SECONDS
     (a lost enqueue, a broker outage, retries used up), up to MAX_ATTEMPTS tries; and every
     refund left pending and never created at the gateway (its task was lost). Returns counts."""
-    from .tasks import process_stripe_event, refund_booking
-
     cutoff = timezone.now() - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     event_ids = list(
         StripeEvent.objects.filter(
@@ -121,14 +113,14 @@ def requeue_stale_events():
         .values_list("id", flat=True)[:SWEEP_BATCH]
     )
     for event_id in event_ids:
-        send_task_safely(process_stripe_event, args=[event_id])
+        enqueue.send_now("bookings.process_stripe_event", event_id)
     booking_ids = list(
         Booking.objects.filter(
             refund_status=Booking.RefundStatus.PENDING, stripe_refund_id="", updated_at__lt=cutoff
         ).values_list("id", flat=True)[:SWEEP_BATCH]
     )
     for booking_id in booking_ids:
-        send_task_safely(refund_booking, args=[str(booking_id)])
+        enqueue.send_now("bookings.refund_booking", str(booking_id))
     return {"events": len(event_ids), "refunds": len(booking_ids)}
 
 
@@ -146,25 +138,6 @@ def _id_of(value):
     return value or ""
 
 
-def lock_booking(booking_id):
-    """The booking, row-locked after the rows others lock before it. Paying inserts rows that
-    point at the booking's user (the email) and seats (the tickets): on PostgreSQL those inserts
-    take KEY SHARE locks on them, which wait for whoever holds them FOR UPDATE while waiting for
-    this booking (a hold of the same seats expiring it; the user's deletion releasing holds).
-    So, in the order of services.py and accounts: the user row (KEY SHARE: it does not block a
-    hold, which only inserts against it), the seat rows sorted by id, then the booking."""
-    row = Booking.objects.filter(pk=booking_id).values("user_id").first()
-    if row is None:
-        return None
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(get_user_model()._meta.db_table)
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [row["user_id"]])
-    seat_ids = BookingSeat.objects.filter(booking_id=booking_id).values_list("seat_id", flat=True)
-    list(Seat.objects.select_for_update().filter(pk__in=list(seat_ids)).order_by("pk").values_list("pk", flat=True))
-    return Booking.objects.select_for_update().get(pk=booking_id)
-
-
 def _lock_booking_of_session(session):
     """The booking of a Checkout Session, locked: by the session id that checkout stored,
     else by metadata.booking_id (the webhook may beat checkout's own write)."""
@@ -179,7 +152,7 @@ def _lock_booking_of_session(session):
             session.get("client_reference_id")
         )
         booking_id = Booking.objects.filter(pk=wanted).values_list("pk", flat=True).first() if wanted else None
-    return lock_booking(booking_id) if booking_id else None
+    return locking.lock_booking_for_payment(booking_id) if booking_id else None
 
 
 def _for_session_booking(handle):
@@ -228,7 +201,7 @@ def _on_charge_refunded(event, charge):
         if payment_intent_id
         else None
     )
-    booking = lock_booking(booking_id) if booking_id else None
+    booking = locking.lock_booking_for_payment(booking_id) if booking_id else None
     if booking is None:
         return StripeEvent.Status.IGNORED, f"No booking for payment {payment_intent_id or '?'}."
     event.booking = booking
@@ -256,7 +229,7 @@ def _on_refund_updated(event, refund):
     booking_id = (
         Booking.objects.filter(stripe_refund_id=refund_id).values_list("pk", flat=True).first() if refund_id else None
     )
-    booking = lock_booking(booking_id) if booking_id else None
+    booking = locking.lock_booking_for_payment(booking_id) if booking_id else None
     if booking is None:
         return StripeEvent.Status.IGNORED, f"No booking for refund {refund_id or '?'}."
     event.booking = booking
@@ -309,7 +282,7 @@ def _take_seats(booking):
     Seats still held by the booking are simply kept; seats it lost (the hold lapsed and was
     released) are taken again by re-activating its rows inside a savepoint, where the unique
     index over active (showtime, seat) rows says whether another booking got there first."""
-    rows = list(booking.booking_seats.select_for_update().order_by("seat_id", "-id"))
+    rows = locking.lock_booking_seats(booking.booking_seats.all())
     if not rows:
         return False
     held = {row.seat_id for row in rows if row.active}
@@ -353,7 +326,7 @@ def _record_payment(booking, session):
         booking.save()
         return StripeEvent.Status.PROCESSED, "Amount mismatch: refunding."
 
-    hold_lapsed = booking.status != Booking.Status.PENDING or booking.expires_at <= now
+    hold_lapsed = booking.status != Booking.Status.PENDING or booking.is_lapsed(now)
     if booking.status in (Booking.Status.PENDING, Booking.Status.EXPIRED) and _take_seats(booking):
         booking.status = Booking.Status.PAID
         booking.paid_at = now

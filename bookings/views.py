@@ -11,9 +11,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from cinema.currencies import format_money
+from core.money import amount_string as format_money
 from cinema.models import Showtime
-from config.api import Conflict
 
 from . import selectors, services
 from .models import Booking
@@ -24,19 +23,6 @@ from .serializers import (
     HoldRequestSerializer,
     hold_request,
 )
-
-
-class BadRequest(Conflict):
-    """400 with the same {"detail", "code", **extra} shape as a 409."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid"
-
-
-def api_error(error):
-    """The API exception for a domain error of bookings.services."""
-    cls = Conflict if error.status == 409 else BadRequest
-    return cls(error.detail, error.code, **error.extra)
 
 
 def booking_for(request, booking_id):
@@ -98,13 +84,8 @@ class BookingListCreate(generics.ListAPIView):
     @extend_schema(request=HoldRequestSerializer, responses={201: BookingSerializer})
     def post(self, request):
         showtime_id, seat_ids = hold_request(request.data)
-        try:
-            # By id: the service reads the showtime in the statement that locks the seats.
-            booking = services.hold_seats(request.user, showtime_id, seat_ids)
-        except services.ShowtimeNotFound:
-            raise Http404
-        except services.BookingError as error:
-            raise api_error(error)
+        # Refusals are bookings.exceptions: core.api answers them by their code.
+        booking = services.hold_seats(request.user, showtime_id, seat_ids)
         return Response(HOLD_BODY.to_representation(booking), status=status.HTTP_201_CREATED)
 
 
@@ -127,10 +108,7 @@ class BookingCancel(APIView):
     @extend_schema(request=None, responses=CancelResultSerializer)
     def post(self, request, booking_id):
         booking = booking_for(request, booking_id)
-        try:
-            booking = services.cancel_booking(booking, by_user=request.user)
-        except services.BookingError as error:
-            raise api_error(error)
+        booking = services.cancel_booking(booking, by_user=request.user)
         return Response(
             {"status": booking.status, "refund_amount": format_money(booking.refund_amount, booking.currency)}
         )

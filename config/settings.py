@@ -189,6 +189,7 @@ CLERK_AUTHORIZED_PARTIES = env.list("CLERK_AUTHORIZED_PARTIES", default=[])
 # --- Bookings ---
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="usd").lower()
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+EXPIRY_SWEEP_SECONDS = env.int("EXPIRY_SWEEP_SECONDS", default=10)  # interval of bookings.expire_unpaid_bookings (a migration makes the schedule)
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
 MAX_PENDING_HOLDS_PER_SHOWTIME = env.int("MAX_PENDING_HOLDS_PER_SHOWTIME", default=2)
 SHOWTIME_CLEANING_MINUTES = env.int("SHOWTIME_CLEANING_MINUTES", default=15)

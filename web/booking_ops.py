@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bookings import selectors, services
-from bookings.checkout import CheckoutRefused, start_checkout
+from bookings.checkout import start_checkout
+from bookings.exceptions import BookingError, CheckoutRefused, SeatsUnavailable
 from bookings.models import Booking
 from bookings.payments import GatewayError
 from bookings.tickets import qr_path
@@ -66,14 +67,14 @@ def hold(user, showtime, seat_ids):
     """bookings.services.hold_seats, its refusals as a message and the seats worth keeping picked."""
     try:
         return HoldOutcome(booking=services.hold_seats(user, showtime, seat_ids))
-    except services.SeatsUnavailable as exc:
+    except SeatsUnavailable as exc:
         taken = list(exc.extra.get("seats") or [])
         own = own_hold_of(user, showtime, seat_ids)
         if own is not None:  # a double click: the first request already holds them for this user
             return HoldOutcome(booking=own)
         keep = [i for i in seat_ids if i not in taken]
         return HoldOutcome(message=seats_taken_message(labels_of(taken)), keep_seat_ids=keep)
-    except services.BookingError as exc:
+    except BookingError as exc:
         keep = [i for i in seat_ids if i not in (exc.extra.get("seats") or [])]
         return HoldOutcome(message=hold_refused_message(exc), keep_seat_ids=keep)
 
@@ -143,7 +144,7 @@ def cancel(booking, user):
     """bookings.services.cancel_booking, with what was refunded in the message."""
     try:
         booking = services.cancel_booking(booking, by_user=user)
-    except services.BookingError:
+    except BookingError:
         booking.refresh_from_db()
         return CancelOutcome(False, cancel_refused_message(booking))
     if booking.refund_amount:
@@ -175,7 +176,7 @@ class BookingView:
         self.booking = booking
         self.now = now
         status = booking.status
-        if status == "pending" and booking.expires_at and booking.expires_at <= now:
+        if booking.expires_at and booking.is_lapsed(now):
             status = "expired"
         self.status = status
 

@@ -89,11 +89,12 @@ def test_the_sweeper_expires_every_lapsed_hold_in_chunks_and_nothing_else(showti
 
 
 @pytest.mark.django_db
-def test_the_periodic_sweep_exists_after_migrate():
+def test_the_periodic_sweep_runs_every_expiry_sweep_seconds_after_migrate(settings):
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(task="bookings.expire_unpaid_bookings")
-    assert task.enabled and task.interval.every == 1 and task.interval.period == "minutes"
+    assert task.enabled and task.interval.period == "seconds"
+    assert task.interval.every == settings.EXPIRY_SWEEP_SECONDS == 10
 
 
 @pytest.mark.django_db
