@@ -9,7 +9,9 @@ import logging
 import os
 
 from celery import Celery
+from celery._state import get_current_task
 from celery.signals import after_setup_logger, after_setup_task_logger, task_postrun, task_prerun
+from django.db import close_old_connections
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -28,8 +30,6 @@ app.autodiscover_tasks()
 @task_prerun.connect
 @task_postrun.connect
 def _recycle_database_connections(task=None, **kwargs):
-    from django.db import close_old_connections
-
     if not getattr(getattr(task, "request", None), "is_eager", False):
         close_old_connections()
 
@@ -41,8 +41,6 @@ class TaskFormatter(logging.Formatter):
     """Celery's TaskFormatter, plus ` booking=<reference>` when the task is about one booking."""
 
     def format(self, record):
-        from celery._state import get_current_task
-
         task = get_current_task()
         request = getattr(task, "request", None)
         if request is not None and request.id:

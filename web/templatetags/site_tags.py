@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from core.money import format_amount, price_decimals, separators
@@ -58,8 +59,6 @@ def money(amount, currency=None):
 @register.simple_tag
 def money_attrs(currency):
     """data-* attributes that let site.js write amounts exactly like the `money` filter."""
-    from django.utils.html import format_html
-
     fmt = money_format(currency)
     return format_html(
         'data-symbol="{}" data-symbol-after="{}" data-decimals="{}" data-decimal-sep="{}" data-thousand-sep="{}"',
