@@ -53,5 +53,8 @@ def task_named(name):
     """The registered task called `name`, with its options (queue, retries...).
 
     A service enqueues a task of its own app this way: the app's tasks module imports the
-    service, so importing the task back would close a circle."""
+    service, so importing the task back would close a circle. In a web process the apps' task
+    modules may not be imported yet: Celery's loader imports them (autodiscovery) once."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
     return current_app.tasks[name]
