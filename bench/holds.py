@@ -137,6 +137,9 @@ def set_up_data(clients):
     from accounts.models import User
     from cinema.services import create_auditorium, create_movie, schedule_showtime
 
+    from config.celery import app
+
+    app.loader.import_default_modules()  # services look tasks up by name (core.tasks.task_named)
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(

@@ -43,7 +43,7 @@ class BookingQuerySet(models.QuerySet):
 
     def live_holds(self, at=None):
         """Pending bookings still within their hold at `at` (the anti-hoarding count)."""
-        return self.live(at).filter(status="pending")
+        return self.filter(status="pending", expires_at__gt=at or timezone.now())  # pending minus lapsed()
 
 
 class BookingSeatQuerySet(models.QuerySet):

@@ -10,15 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from cinema.models import Seat, Showtime
+from cinema.models import Showtime
 from core.money import quantum
 from core.tasks import enqueue_many_on_commit
 
-from . import emails, enqueue, locking
+from . import emails, enqueue, hold_statements, locking
 from .exceptions import BookingError, InvalidHold, SeatsUnavailable, ShowtimeNotFound, TooLate, TooManyHolds  # noqa: F401 (BookingError: callers catch it here)
 from .models import Booking, BookingSeat
 
@@ -54,40 +52,18 @@ def _is_seat_constraint(exc):
     return SEAT_CONSTRAINT in text or "bookings_bookingseat.showtime_id, bookings_bookingseat.seat_id" in text
 
 
-def _showtime_facts(user, showtime_id, now):
-    """(starts_at, price, currency, auditorium_id, the user's live holds on it), or raise ShowtimeNotFound.
-    The cap count rides along as a subquery: one statement."""
-    user_holds = (
-        Booking.objects.live_holds(now)
-        .filter(user=user, showtime_id=OuterRef("pk"))
-        .order_by()
-        .values("showtime_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    facts = (
-        Showtime.objects.filter(pk=showtime_id)
-        .annotate(user_holds=Coalesce(Subquery(user_holds), 0))
-        .values_list("starts_at", "price", "currency", "auditorium_id", "user_holds")
-        .first()
-    )
+def _require_showtime(showtime_id):
+    """(starts_at, price, currency) of the showtime; ShowtimeNotFound when there is none.
+    Only for refusals: a hold reads these facts in its locking statement."""
+    facts = Showtime.objects.filter(pk=showtime_id).order_by().values_list("starts_at", "price", "currency").first()
     if facts is None:
         raise ShowtimeNotFound("No such showtime.")
     return facts
 
 
-def _current_holds(showtime_id, seat_ids, now):
-    """(ids of lapsed bookings still marked on these seats, ids of the seats held or sold now).
-    Read after the seat locks, in its own statement: a hold of the same seats committed while
-    this one waited for them is seen here."""
-    current = BookingSeat.objects.filter(showtime_id=showtime_id, seat_id__in=seat_ids)
-    lapsed = set(current.lapsed(now).values_list("booking_id", flat=True))
-    return lapsed, list(current.live(now).values_list("seat_id", flat=True))
-
-
-def _insert_hold(booking, booking_seats):
-    booking.save(force_insert=True)
-    BookingSeat.objects.bulk_create(booking_seats)
+# Seams of the hold (tests stand in for them to force an interleaving).
+_lock_and_read = hold_statements.lock_and_read
+_insert = hold_statements.insert
 
 
 def hold_seats(user, showtime, seat_ids):
@@ -96,17 +72,18 @@ def hold_seats(user, showtime, seat_ids):
 
     One transaction, in the lock order of bookings.locking: the (user, showtime) lock, so that
     one user's concurrent holds cannot overshoot MAX_PENDING_HOLDS_PER_SHOWTIME; then the
-    requested seat rows, sorted. It frees lapsed holds of exactly those seats and inserts; the
-    partial unique index is the last word, and a violation of it is the same SeatsUnavailable
-    as a conflict found by reading. Raises ShowtimeNotFound, InvalidHold, TooManyHolds,
-    SeatsUnavailable; changes nothing when it raises."""
+    requested seat rows, sorted, read with the showtime, the seats' current holds and the
+    user's cap count in the same statement (bookings.hold_statements). It frees lapsed holds of
+    exactly those seats and inserts; the partial unique index is the last word, and a violation
+    of it is the same SeatsUnavailable as a conflict found by reading. Raises ShowtimeNotFound,
+    InvalidHold, TooManyHolds, SeatsUnavailable; changes nothing when it raises."""
     showtime_id = getattr(showtime, "pk", showtime)
     if showtime_id > MAX_ID:
         raise ShowtimeNotFound("No such showtime.")
     try:
         seat_ids = _validated_seat_ids(list(seat_ids))
     except InvalidHold:
-        _showtime_facts(user, showtime_id, timezone.now())  # an unknown showtime is a 404 before any 400 about its seats
+        _require_showtime(showtime_id)  # an unknown showtime is a 404 before any 400 about its seats
         raise
     now = timezone.now()
 
@@ -115,14 +92,15 @@ def hold_seats(user, showtime, seat_ids):
         # of it back, and is answered below, after the rollback.
         with transaction.atomic():
             locking.lock_user_showtime(user.pk, showtime_id)
-            starts_at, price, currency, auditorium_id, user_holds = _showtime_facts(user, showtime_id, now)
+            # A seat id beyond a bigint is no seat (and SQLite cannot even bind it).
+            facts, labels, current, user_holds = _lock_and_read(
+                user, showtime_id, [s for s in seat_ids if s <= MAX_ID], now
+            )
+            starts_at, price, currency = facts or _require_showtime(showtime_id)
             if starts_at <= now:
                 raise InvalidHold("This showtime has already started.", code="showtime_started")
-            labels = locking.lock_seats(
-                Seat.objects.filter(auditorium_id=auditorium_id, pk__in=[s for s in seat_ids if s <= MAX_ID]).only("label")
-            )
             if len(labels) != len(seat_ids):
-                unknown = sorted(set(seat_ids) - {seat.pk for seat in labels})
+                unknown = sorted(set(seat_ids) - {seat_id for seat_id, _ in labels})
                 raise InvalidHold(
                     "Some seats do not exist in this showtime's auditorium.", code="invalid_seats", seats=unknown
                 )
@@ -131,9 +109,10 @@ def hold_seats(user, showtime, seat_ids):
                     f"You already hold seats {settings.MAX_PENDING_HOLDS_PER_SHOWTIME} times for this showtime; "
                     "pay for or cancel a hold first."
                 )
-            lapsed, taken = _current_holds(showtime_id, seat_ids, now)
+            lapsed = {booking_id for _, booking_id, has_lapsed in current if has_lapsed}
             if lapsed:
                 expire_lapsed_bookings(lapsed, now)
+            taken = [seat_id for seat_id, _, has_lapsed in current if not has_lapsed]
             if taken:
                 raise SeatsUnavailable(taken)
 
@@ -149,19 +128,23 @@ def hold_seats(user, showtime, seat_ids):
                 booking.showtime = showtime
             else:
                 booking.showtime_id = showtime_id
-            _insert_hold(booking, [
-                BookingSeat(booking=booking, showtime_id=showtime_id, seat_id=seat.pk, price=price, expires_at=expires_at)
-                for seat in labels
-            ])
+            _insert(
+                [booking],
+                [
+                    BookingSeat(booking=booking, showtime_id=showtime_id, seat_id=seat_id, price=price, expires_at=expires_at)
+                    for seat_id, _ in labels
+                ],
+            )
     except IntegrityError as exc:
         if not _is_seat_constraint(exc):
             raise
-        # A writer that took no seat lock got there first: name what is taken now.
+        # A hold committed while this one waited for a seat lock (or a writer that took no seat
+        # lock) got there first: name what is taken now.
         lost = list(
             BookingSeat.objects.live().filter(showtime_id=showtime_id, seat_id__in=seat_ids).values_list("seat_id", flat=True)
         )
         raise SeatsUnavailable(lost or seat_ids) from exc
-    booking.seats_held = [{"id": seat.pk, "label": seat.label} for seat in labels]
+    booking.seats_held = [{"id": seat_id, "label": label} for seat_id, label in labels]
     return booking
 
 

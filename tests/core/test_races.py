@@ -87,11 +87,11 @@ def test_thirty_clients_racing_for_one_seat_exactly_one_wins():
     assert BookingSeat.objects.filter(showtime=showtime, seat_id=seat, active=True).count() == 1
 
 
-def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused(monkeypatch):
+def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_the_index(monkeypatch):
     """Given a transaction that holds seat A1's lock and holds A1, when a second hold request waits
-    for that lock and goes on after the commit, it reads the seats' holds after the lock (a fresh
-    statement that sees the commit) and refuses before inserting: a 409 naming A1, no 500,
-    nothing half-written, the index never needed."""
+    for that lock and goes on after the commit, its locking read's snapshot predates the commit
+    (it sees A1 free), so the partial unique index refuses its insert: a 409 naming A1, no 500,
+    nothing half-written."""
     from django.db import IntegrityError, connections, transaction
 
     from bookings import services
@@ -101,16 +101,16 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused(monke
     seat = showtime.auditorium.seats.order_by("pk").first().pk
     first, second = UserFactory(), UserFactory()
     refused_by_index = []
-    real_insert = services._insert_hold
+    real_insert = services._insert
 
-    def recording_insert(*args):
+    def recording_insert(*batches):
         try:
-            return real_insert(*args)
+            return real_insert(*batches)
         except IntegrityError:
             refused_by_index.append(threading.current_thread().name)
             raise
 
-    monkeypatch.setattr(services, "_insert_hold", recording_insert)
+    monkeypatch.setattr(services, "_insert", recording_insert)
     locked, result = threading.Event(), {}
 
     def lock_then_hold():
@@ -142,7 +142,7 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused(monke
     assert result["first"].status == "pending"
     assert response.status_code == 409, response.content
     assert response.json()["code"] == "seats_unavailable" and response.json()["seats"] == [seat]
-    assert refused_by_index == []  # the read after the lock refused it
+    assert refused_by_index == ["MainThread"]  # the constraint, not the read, refused it
     assert Booking.objects.filter(showtime=showtime).count() == 1
     assert BookingSeat.objects.filter(showtime=showtime, active=True).count() == 1
 
