@@ -69,9 +69,9 @@ def build(lapsed):
 
 
 def time_publishing():
-    """Accumulate the time spent handing tasks to the broker (config.tasks.send_task_safely and
+    """Accumulate the time spent handing tasks to the broker (core.tasks.send_task_safely and
     send_tasks_safely, which every after-commit enqueue goes through), apart from the database work."""
-    import config.tasks
+    import core.tasks
 
     spent = [0.0]
 
@@ -85,8 +85,8 @@ def time_publishing():
 
         return wrapper
 
-    config.tasks.send_task_safely = timed(config.tasks.send_task_safely)
-    config.tasks.send_tasks_safely = timed(config.tasks.send_tasks_safely)
+    core.tasks.send_task_safely = timed(core.tasks.send_task_safely)
+    core.tasks.send_tasks_safely = timed(core.tasks.send_tasks_safely)
     return spent
 
 

@@ -2,7 +2,9 @@
 
 from rest_framework import serializers
 
-from cinema.currencies import format_money
+from core.money import amount_string as format_money
+
+from .payment_serializers import tickets_of
 
 HOLD_MAX_LIST = 500  # a bound on the body's list; the service's own limit is MAX_SEATS_PER_BOOKING
 
@@ -93,7 +95,6 @@ class BookingDetailSerializer(BookingSerializer):
         fields = BookingSerializer.Meta.fields + ["tickets"]
 
     def get_tickets(self, booking) -> list[dict]:
-        from .payment_serializers import tickets_of
 
         return tickets_of(booking, self.context)
 
