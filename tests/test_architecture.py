@@ -106,12 +106,7 @@ def circles(graph):
     return found
 
 
-BOOKINGS_STILL_ON_CONFIG = pytest.mark.xfail(
-    strict=True, reason="bookings/ moves from config.tasks/config.api to core.* in its half of issue 14"
-)
-
-
-@pytest.mark.parametrize("app", [pytest.param(a, marks=BOOKINGS_STILL_ON_CONFIG) if a == "bookings" else a for a in APPS])
+@pytest.mark.parametrize("app", APPS)
 def test_no_app_imports_config(app):
     offenders = {
         module: sorted(name for name in names if app_of(name) == "config")
