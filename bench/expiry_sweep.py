@@ -3,7 +3,7 @@
 Builds N pending bookings past their hold (one seat each, half of them with a Stripe Checkout
 Session, so the sweep also enqueues N/2 `bookings.expire_stripe_session` tasks to a real Redis
 when redis-server is installed), beside 1,000 live holds and 1,000 sold seats that must stay as
-they are, then times one run of the per-minute sweeper, `bookings.services.expire_unpaid_bookings`,
+they are, then times one run of the per-minute sweeper, `bookings.holds.expiry.expire_unpaid_bookings`,
 and checks the result: every lapsed hold expired and its seat released, nothing else touched.
 Uses a fresh database (see _ops_bench.py)."""
 
@@ -101,7 +101,7 @@ def main():
     from django.db.models import Count
 
     from bookings.models import Booking, BookingSeat
-    from bookings.services import expire_unpaid_bookings
+    from bookings.holds.expiry import expire_unpaid_bookings
 
     build(lapsed)
     publishing = time_publishing()

@@ -171,7 +171,7 @@ def sweep(lapsed_target):
 
     from accounts.models import User
     from bookings.models import Booking, BookingSeat
-    from bookings.services import expire_unpaid_bookings
+    from bookings.holds.expiry import expire_unpaid_bookings
     from cinema.models import Seat, Showtime
 
     past = timezone.now() - timedelta(seconds=1)

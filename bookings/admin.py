@@ -6,12 +6,11 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from bookings.models import Booking, BookingSeat, StripeEvent, Ticket
+from bookings.payments import refunds
+from bookings.tasks import process_stripe_event
+from bookings.tickets.services import qr_path
 from core.tasks import enqueue_on_commit
-
-from . import refunds
-from .tasks import process_stripe_event
-from .tickets import qr_path
-from .models import Booking, BookingSeat, StripeEvent, Ticket
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -19,9 +19,8 @@ import zlib
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from bookings.models import Booking, BookingSeat
 from cinema.models import Seat
-
-from .models import Booking, BookingSeat
 
 LOCK_TIMEOUT_MS = 5000
 # The first key of the two-int advisory lock: which kind of lock this is (ASCII "hold").

@@ -4,9 +4,8 @@ whether or not the sweeper has run (DESIGN.md rule 1: the querysets' live()/laps
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from bookings.models import Booking, BookingSeat
 from cinema.models import Seat
-
-from .models import Booking, BookingSeat
 
 AVAILABLE, HELD, SOLD = "available", "held", "sold"
 

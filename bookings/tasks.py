@@ -8,9 +8,10 @@ import logging
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
-from . import refunds, services, stripe_events
-from .models import Booking
-from .payments import GatewayError, get_gateway
+from bookings.holds import expiry
+from bookings.models import Booking
+from bookings.payments import refunds, stripe_events
+from bookings.payments.gateways import GatewayError, get_gateway
 
 logger = logging.getLogger(__name__)
 
@@ -21,13 +22,13 @@ BACKOFF = {"retry_backoff": 10, "retry_backoff_max": 600, "retry_jitter": True}
 def expire_booking(booking_id):
     """Release one unpaid booking's seats once its hold has run out (a no-op before that).
     Holds send no task: operators and the admin call it; the sweep below ends holds."""
-    return services.expire_booking(booking_id)
+    return expiry.expire_booking(booking_id)
 
 
 @shared_task(name="bookings.expire_unpaid_bookings")
 def expire_unpaid_bookings():
     """Every EXPIRY_SWEEP_SECONDS (beat): end every pending booking past its hold."""
-    return services.expire_unpaid_bookings()
+    return expiry.expire_unpaid_bookings()
 
 
 def _retry_transient(task, exc):

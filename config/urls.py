@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("cinema.api_urls")),
-    path("", include("bookings.api_urls")),
+    path("", include("bookings.api.urls")),
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
 ]

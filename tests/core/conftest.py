@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings import services
+from bookings.holds import services as hold_services
 from bookings.models import Booking
 from tests.factories import ShowtimeFactory
 
@@ -19,7 +19,7 @@ def seat_ids(showtime):
 @pytest.fixture
 def hold():
     """hold(user, showtime, seat_ids) -> a pending booking through the service."""
-    return services.hold_seats
+    return hold_services.hold_seats
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ MAX_PENDING_HOLDS_PER_SHOWTIME. PostgreSQL, real concurrent connections."""
 import pytest
 from django.db import connection, transaction
 
-from bookings import locking, services
+from bookings import locking
 from bookings.exceptions import TooManyHolds
+from bookings.holds import services as hold_services
 from bookings.models import Booking
 from tests.factories import ShowtimeFactory, UserFactory
 from tests.support.race import run_at_once
@@ -20,7 +21,7 @@ def test_five_concurrent_holds_by_one_user_on_one_showtime_get_exactly_two(setti
     showtime, user = ShowtimeFactory(), UserFactory()
     seats = list(showtime.auditorium.seats.order_by("pk").values_list("pk", flat=True)[:5])
 
-    race = run_at_once([lambda seat=seat: services.hold_seats(user, showtime.pk, [seat]) for seat in seats])
+    race = run_at_once([lambda seat=seat: hold_services.hold_seats(user, showtime.pk, [seat]) for seat in seats])
 
     held = [r for r in race.results if isinstance(r, Booking)]
     refused = [r for r in race.results if isinstance(r, TooManyHolds)]
@@ -37,9 +38,9 @@ def test_other_users_and_other_showtimes_are_not_serialised_with_it(settings):
     seat_b = second.auditorium.seats.order_by("pk").values_list("pk", flat=True)
 
     race = run_at_once([
-        lambda: services.hold_seats(ann, first.pk, [seat_a[0]]),
-        lambda: services.hold_seats(bob, first.pk, [seat_a[1]]),
-        lambda: services.hold_seats(ann, second.pk, [seat_b[0]]),
+        lambda: hold_services.hold_seats(ann, first.pk, [seat_a[0]]),
+        lambda: hold_services.hold_seats(bob, first.pk, [seat_a[1]]),
+        lambda: hold_services.hold_seats(ann, second.pk, [seat_b[0]]),
     ])
 
     assert race.errors == []

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from bookings import selectors, services
+from bookings import selectors
+from bookings.holds import services as hold_services
 from bookings.models import Booking, BookingSeat
 from tests.factories import AuditoriumFactory, ShowtimeFactory
-
 from tests.support.urls import HOLDS
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_
     no current hold), the partial unique index refuses the insert and the client gets the same 409."""
     assert post_hold(client_for(other_user), showtime, seat_ids[:1]).status_code == 201
     integrity_errors = []
-    real_lock_and_read, real_insert = services._lock_and_read, services._insert
+    real_lock_and_read, real_insert = hold_services._lock_and_read, hold_services._insert
 
     def blind_lock_and_read(*args):
         facts, labels, _current, user_holds = real_lock_and_read(*args)
@@ -226,8 +226,8 @@ def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_
             integrity_errors.append(exc)
             raise
 
-    monkeypatch.setattr(services, "_lock_and_read", blind_lock_and_read)
-    monkeypatch.setattr(services, "_insert", recording_insert)
+    monkeypatch.setattr(hold_services, "_lock_and_read", blind_lock_and_read)
+    monkeypatch.setattr(hold_services, "_insert", recording_insert)
     response = post_hold(user_client, showtime, seat_ids[:2])
 
     assert len(integrity_errors) == 1  # the constraint, not the read, refused it
@@ -237,8 +237,8 @@ def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_
 
 
 def test_is_seat_constraint_does_not_swallow_other_integrity_errors():
-    assert services._is_seat_constraint(IntegrityError("UNIQUE constraint failed: bookings_booking.reference")) is False
-    assert services._is_seat_constraint(IntegrityError('violates unique constraint "uniq_active_seat_per_showtime"'))
+    assert hold_services._is_seat_constraint(IntegrityError("UNIQUE constraint failed: bookings_booking.reference")) is False
+    assert hold_services._is_seat_constraint(IntegrityError('violates unique constraint "uniq_active_seat_per_showtime"'))
 
 
 def test_a_hold_costs_no_broker_message(user, showtime, seat_ids, django_capture_on_commit_callbacks, monkeypatch):
@@ -246,7 +246,7 @@ def test_a_hold_costs_no_broker_message(user, showtime, seat_ids, django_capture
     sent = []
     monkeypatch.setattr("core.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args, o)))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.hold_seats(user, showtime, seat_ids[:1])
+        hold_services.hold_seats(user, showtime, seat_ids[:1])
     assert sent == [] and callbacks == []
 
 

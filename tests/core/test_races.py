@@ -12,7 +12,13 @@ from rest_framework.test import APIClient
 
 from bookings.models import Booking, BookingSeat
 from cinema.models import Showtime
-from tests.factories import AuditoriumFactory, MovieFactory, ShowtimeFactory, StaffFactory, UserFactory
+from tests.factories import (
+    AuditoriumFactory,
+    MovieFactory,
+    ShowtimeFactory,
+    StaffFactory,
+    UserFactory,
+)
 from tests.support.race import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -94,14 +100,14 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_th
     nothing half-written."""
     from django.db import IntegrityError, connections, transaction
 
-    from bookings import services
+    from bookings.holds import services as hold_services
     from cinema.models import Seat
 
     showtime = ShowtimeFactory()
     seat = showtime.auditorium.seats.order_by("pk").first().pk
     first, second = UserFactory(), UserFactory()
     refused_by_index = []
-    real_insert = services._insert
+    real_insert = hold_services._insert
 
     def recording_insert(*batches):
         try:
@@ -110,7 +116,7 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_th
             refused_by_index.append(threading.current_thread().name)
             raise
 
-    monkeypatch.setattr(services, "_insert", recording_insert)
+    monkeypatch.setattr(hold_services, "_insert", recording_insert)
     locked, result = threading.Event(), {}
 
     def lock_then_hold():
@@ -127,7 +133,7 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_th
                         if cursor.fetchone()[0]:
                             break
                         threading.Event().wait(0.01)
-                result["first"] = services.hold_seats(first, showtime, [seat])
+                result["first"] = hold_services.hold_seats(first, showtime, [seat])
         finally:
             connections.close_all()
 

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.factories import AuditoriumFactory, ShowtimeFactory
-
 from tests.support.urls import seats_url
 
 pytestmark = pytest.mark.django_db

@@ -79,7 +79,7 @@ def stripe_signature(payload, secret):
 
 def pay_by_webhook(client, booking):
     """Stripe says the Checkout Session of `booking` is paid (a signed checkout.session.completed)."""
-    from bookings.payments import to_minor_units
+    from bookings.payments.gateways import to_minor_units
 
     payload = json.dumps({
         "id": f"evt_{uuid.uuid4().hex}",
@@ -230,7 +230,6 @@ def test_pool_process_killed_mid_send_delivers_exactly_once(own_redis, smtp_serv
 @pytest.mark.django_db(transaction=True)
 def test_sigterm_lets_a_running_send_finish(own_redis, smtp_server, processes, broker_at, tmp_path):
     """compose stops the worker with SIGTERM, remapped to a cold shutdown preceded by a soft one."""
-    from notifications.models import EmailMessage
 
     broker_at(own_redis.url)
     worker, _ = start_worker_and_beat(

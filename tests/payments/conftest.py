@@ -4,7 +4,7 @@ the way Stripe signs them, and Stripe's HTTP API mocked at its boundary with `re
 import pytest
 import responses
 
-from bookings import services
+from bookings.holds import services as hold_services
 from bookings.models import Booking
 from tests.support.stripe import make_event, session_of, store_and_process
 
@@ -20,7 +20,7 @@ def hold(seat_ids):
 
     def make(user, showtime, n=2, start=0):
         ids = list(showtime.auditorium.seats.order_by("row_index", "number").values_list("pk", flat=True))
-        return services.hold_seats(user, showtime, ids[start : start + n])
+        return hold_services.hold_seats(user, showtime, ids[start : start + n])
 
     return make
 

@@ -63,7 +63,7 @@ def test_retry_failed_refunds_action(admin_client, paid_booking):
 
 
 def test_reprocess_action_puts_events_back_to_pending(admin_client, pending_booking):
-    from bookings.stripe_events import receive_event
+    from bookings.payments.stripe_events import receive_event
     import json
     from tests.support.stripe import sign
 

@@ -6,7 +6,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from bookings import services, stripe_events
+from bookings.holds import services as hold_services
+
+from bookings.payments import stripe_events
 from bookings.models import Booking, StripeEvent, Ticket
 from notifications.models import EmailMessage
 from tests.factories import ShowtimeFactory, StaffFactory, UserFactory
@@ -23,7 +25,7 @@ THREADS = 8
 def booking(db):
     showtime = ShowtimeFactory()
     seats = list(showtime.auditorium.seats.order_by("pk").values_list("pk", flat=True)[:3])
-    return services.hold_seats(UserFactory(), showtime, seats)
+    return hold_services.hold_seats(UserFactory(), showtime, seats)
 
 
 def assert_paid_once(booking):
@@ -117,8 +119,8 @@ def test_late_payment_racing_a_new_hold_sells_each_seat_once(rival, booking):
             if i == 0:
                 return stripe_events.process_event(event["id"])
             try:
-                return services.hold_seats(rival, booking.showtime, seat_ids)
-            except services.SeatsUnavailable:
+                return hold_services.hold_seats(rival, booking.showtime, seat_ids)
+            except hold_services.SeatsUnavailable:
                 return "refused"
 
         results, errors = run_at_once([lambda: act(0), lambda: act(1)])

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from bookings.models import Booking
-from bookings.payments import from_minor_units, to_minor_units
+from bookings.payments.gateways import from_minor_units, to_minor_units
 from tests.factories import ShowtimeFactory
 from tests.support.stripe import STRIPE
 from tests.support.urls import booking_url

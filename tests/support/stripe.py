@@ -8,7 +8,7 @@ import time
 
 from django.conf import settings
 
-from bookings import stripe_events
+from bookings.payments import stripe_events
 from core.money import to_minor_units
 
 WEBHOOK = "/api/v1/webhooks/stripe/"

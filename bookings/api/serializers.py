@@ -2,9 +2,8 @@
 
 from rest_framework import serializers
 
+from bookings.api.payment_serializers import tickets_of
 from core.money import amount_string as format_money
-
-from .payment_serializers import tickets_of
 
 HOLD_MAX_LIST = 500  # a bound on the body's list; the service's own limit is MAX_SEATS_PER_BOOKING
 

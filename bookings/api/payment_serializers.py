@@ -3,8 +3,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from .models import Ticket
-from .tickets import qr_path
+from bookings.models import Ticket
+from bookings.tickets.services import qr_path
 
 
 def absolute_url(path, request=None):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from qrcode.image.pil import PilImage
 
-from .models import Booking, Ticket
+from bookings.models import Booking, Ticket
 
 # What new_ticket_code() produces (token_urlsafe), with room for longer codes; anything
 # else is refused before it reaches the database.

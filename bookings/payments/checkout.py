@@ -9,10 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import enqueue, locking, stripe_events
-from .exceptions import CheckoutRefused
-from .models import Booking
-from .payments import get_gateway, to_minor_units
+from bookings import enqueue, locking
+from bookings.exceptions import CheckoutRefused
+from bookings.models import Booking
+from bookings.payments import stripe_events
+from bookings.payments.gateways import get_gateway, to_minor_units
 
 
 def ensure_payable(booking, now=None):

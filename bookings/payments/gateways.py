@@ -213,7 +213,7 @@ class StripeGateway(PaymentGateway):
 
 
 class LocalGateway(PaymentGateway):
-    """Takes no money: its checkout page (bookings.payment_views.local_pay) sends our own
+    """Takes no money: its checkout page (bookings.api.payment_views.local_pay) sends our own
     webhook a correctly signed `checkout.session.completed`, and its refunds succeed at once."""
 
     name = "local"

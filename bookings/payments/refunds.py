@@ -16,9 +16,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from . import emails, enqueue, locking
-from .models import Booking
-from .payments import get_gateway, refund_idempotency_key, to_minor_units
+from bookings import emails, enqueue, locking
+from bookings.models import Booking
+from bookings.payments.gateways import (
+    get_gateway,
+    refund_idempotency_key,
+    to_minor_units,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -16,13 +16,18 @@ from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.api.payment_serializers import CheckInSerializer, check_in_result
+from bookings.models import Booking, Ticket
+from bookings.payments import stripe_events
+from bookings.payments.checkout import (
+    CheckoutRefused,
+    ensure_payable,
+    pay_locally,
+    start_checkout,
+)
+from bookings.payments.gateways import GatewayError, booking_page_url
+from bookings.tickets import services as tickets
 from core.api import Conflict, ServiceUnavailable
-
-from . import stripe_events, tickets
-from .checkout import CheckoutRefused, ensure_payable, pay_locally, start_checkout
-from .models import Booking, Ticket
-from .payment_serializers import CheckInSerializer, check_in_result
-from .payments import GatewayError, booking_page_url
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Bookings endpoints: thin views; the rules are in bookings.services, the reads in bookings.selectors."""
+"""Bookings endpoints: thin views; the rules are in bookings.holds and bookings.payments, the reads in bookings.selectors."""
 
 import uuid
 
@@ -11,18 +11,19 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.money import amount_string as format_money
-from cinema.models import Showtime
-
-from . import selectors, services
-from .models import Booking
-from .serializers import (
+from bookings import selectors
+from bookings.api.serializers import (
     BookingDetailSerializer,
     BookingSerializer,
     CancelResultSerializer,
     HoldRequestSerializer,
     hold_request,
 )
+from bookings.holds import services as hold_services
+from bookings.models import Booking
+from bookings.payments import cancellation
+from cinema.models import Showtime
+from core.money import amount_string as format_money
 
 
 def booking_for(request, booking_id):
@@ -85,7 +86,7 @@ class BookingListCreate(generics.ListAPIView):
     def post(self, request):
         showtime_id, seat_ids = hold_request(request.data)
         # Refusals are bookings.exceptions: core.api answers them by their code.
-        booking = services.hold_seats(request.user, showtime_id, seat_ids)
+        booking = hold_services.hold_seats(request.user, showtime_id, seat_ids)
         return Response(HOLD_BODY.to_representation(booking), status=status.HTTP_201_CREATED)
 
 
@@ -108,7 +109,7 @@ class BookingCancel(APIView):
     @extend_schema(request=None, responses=CancelResultSerializer)
     def post(self, request, booking_id):
         booking = booking_for(request, booking_id)
-        booking = services.cancel_booking(booking, by_user=request.user)
+        booking = cancellation.cancel_booking(booking, by_user=request.user)
         return Response(
             {"status": booking.status, "refund_amount": format_money(booking.refund_amount, booking.currency)}
         )

@@ -18,9 +18,9 @@ import functools
 from django.db import connection
 from django.db.models.signals import post_save, pre_save
 
+from bookings.models import Booking, BookingSeat
 from cinema.models import Seat, Showtime
 
-from .models import Booking, BookingSeat
 
 @functools.cache
 def _column(model, name):

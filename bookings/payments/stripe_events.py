@@ -20,10 +20,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from . import emails, enqueue, locking, tickets
-from .models import Booking, BookingSeat, StripeEvent
-from .payments import from_minor_units, to_minor_units
-from .refunds import request_refund
+from bookings import emails, enqueue, locking
+from bookings.models import Booking, BookingSeat, StripeEvent
+from bookings.payments.gateways import from_minor_units, to_minor_units
+from bookings.payments.refunds import request_refund
+from bookings.tickets import services as tickets
 
 logger = logging.getLogger(__name__)
 
