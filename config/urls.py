@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("bookings.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
