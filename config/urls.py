@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cinema.views import poster_file
 
 from . import health, ops
 
@@ -19,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("admin/ops/", ops.dashboard, name="ops-dashboard"),
+    path(f"{settings.MEDIA_URL.lstrip('/')}posters/<path:name>", poster_file, name="poster-file"),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("bookings.urls")),
