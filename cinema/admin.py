@@ -21,6 +21,7 @@ from .services import (
 class MovieForm(forms.ModelForm):
     """The model's fields plus a poster upload, checked like the API's (nothing kept when refused)."""
 
+    poster_url = forms.URLField(required=False, assume_scheme="https", label="Poster URL")
     poster_image = forms.FileField(
         required=False, label="Upload a poster",
         help_text="JPEG, PNG or WebP, at most 20 MB and 40 megapixels; a worker makes the sizes.",
