@@ -14,7 +14,7 @@ from django.utils import timezone
 from cinema.currencies import format_money
 from notifications.models import EmailMessage
 
-from .selectors import showtimes_starting, with_sales
+from .selectors import sales_pages
 
 DAYS_EACH_WAY = 14
 
@@ -30,10 +30,10 @@ def sales_by_day_and_movie(today):
     per_day = {day: {"capacity": 0, "sold": 0, "gross": defaultdict(Decimal), "net": defaultdict(Decimal)} for day in days}
     per_movie = defaultdict(lambda: defaultdict(Decimal))
     currencies = set()
-    rows = with_sales(showtimes_starting(first, last)).values_list(
-        "starts_at", "movie__title", "currency", "capacity", "tickets_sold", "gross", "refunded"
-    )
-    for starts_at, title, currency, capacity, sold, gross, refunded in rows.iterator():
+    rows = (row for page in sales_pages(first, last) for row in page)
+    for row in rows:
+        starts_at, title, currency = row["starts_at"], row["movie__title"], row["currency"]
+        capacity, sold, gross, refunded = row["capacity"], row["tickets_sold"], row["gross"], row["refunded"]
         day = per_day[timezone.localdate(starts_at)]
         day["capacity"] += capacity
         day["sold"] += sold

@@ -39,11 +39,13 @@
     var days = data.sales.by_day;
     var labels = days.map(function (d) { return dayLabel(d.day) + (d.today ? " •" : ""); });
     var currencies = data.sales.currencies;
+    var words = (document.getElementById("sales-charts") || { dataset: {} }).dataset;  // in the page's language
+    var NET = words.labelNet || "net", GROSS = words.labelGross || "gross";
 
     draw("chart-occupancy", {
       type: "bar",
       data: { labels: labels, datasets: [{
-        label: "occupancy %",
+        label: (words.labelOccupancy || "occupancy") + " %",
         data: days.map(function (d) { return d.occupancy_pct; }),
         backgroundColor: days.map(function (d) { return d.today ? TODAY : (d.past ? PAST : FUTURE); })
       }] },
@@ -53,9 +55,9 @@
 
     var salesSets = [];
     currencies.forEach(function (c, i) {
-      salesSets.push({ type: "bar", label: "net " + c, data: days.map(function (d) { return parseFloat(d.net[c]); }),
+      salesSets.push({ type: "bar", label: NET + " " + c, data: days.map(function (d) { return parseFloat(d.net[c]); }),
                        backgroundColor: SERIES[i % SERIES.length], yAxisID: i ? "y" + i : "y" });
-      salesSets.push({ type: "line", label: "gross " + c, data: days.map(function (d) { return parseFloat(d.gross[c]); }),
+      salesSets.push({ type: "line", label: GROSS + " " + c, data: days.map(function (d) { return parseFloat(d.gross[c]); }),
                        borderColor: SERIES[(i + 1) % SERIES.length], backgroundColor: SERIES[(i + 1) % SERIES.length],
                        pointRadius: 2, tension: 0.2, yAxisID: i ? "y" + i : "y" });
     });
@@ -70,7 +72,7 @@
       type: "bar",
       data: { labels: movies.map(function (m) { return m.movie; }),
               datasets: currencies.map(function (c, i) {
-                return { label: "net " + c, data: movies.map(function (m) { return parseFloat(m.net[c]); }),
+                return { label: NET + " " + c, data: movies.map(function (m) { return parseFloat(m.net[c]); }),
                          backgroundColor: SERIES[i % SERIES.length] };
               }) },
       options: base({ indexAxis: "y", scales: { x: { beginAtZero: true } } })
