@@ -69,6 +69,7 @@ def build_data(n):
             slot = i if kind != "expired" else i - taking  # expired ones reuse seats, inactive
             showtime, seat = showtimes[slot // SEATS_PER_SHOWTIME], seats[slot % SEATS_PER_SHOWTIME]
             booking = Booking(
+                reference=f"B-{i:09d}",  # random references collide (birthday) once in a few 100k runs
                 user=user, showtime_id=showtime, expires_at=now, total=Decimal("9.50"), currency="usd",
                 status={"paid": "paid", "cancelled": "cancelled", "expired": "expired"}[kind],
                 paid_at=now if kind != "expired" else None, cancelled_at=now if kind == "cancelled" else None,
