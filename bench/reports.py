@@ -4,7 +4,8 @@
 Needs PostgreSQL (DATABASE_URL: a fresh <name>_reportbench database is made beside it; or a
 throwaway cluster) and starts a throwaway Redis when redis-server is installed. For each N: N
 paid bookings of one seat and one ticket each (bulk_create), plus N/10 paid-then-cancelled with a
-half refund and N/10 expired, over showtimes of 200 seats spread across a year; then for each
+half refund and N/10 expired, 22 seats taken of 200 per showtime (so 5,000 showtimes for
+100,000: ten pages of the report), spread across a year; then for each
 format a fresh `celery -A config worker` process (solo pool) builds `reports.build_report` for
 the whole year. Prints the build time (request to ready, and the worker's own started->finished),
 the file size, the worker's memory idle (VmRSS) and at its peak (VmHWM), and checks the file's
@@ -15,16 +16,16 @@ import csv
 import io
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from _ops_bench import ROOT, fresh_database, setup_django, throwaway_redis
+from _ops_bench import fresh_database, setup_django, throwaway_redis
+from fanout import memory_kib, start_worker
 
-SEATS_PER_SHOWTIME = 200  # a 10 x 20 hall
+TAKEN_PER_SHOWTIME = 22  # of a 10 x 20 hall: 20 paid, 2 paid then cancelled (and 2 expired holds)
 BATCH = 5000
 YEAR = date(2026, 1, 1)
 
@@ -37,7 +38,7 @@ def reset():
 
 
 def build_data(n):
-    """N paid bookings (+10% cancelled with a half refund, +10% expired) over N*1.1/200 showtimes."""
+    """N paid bookings (+10% cancelled with a half refund, +10% expired) over N*1.1/22 showtimes."""
     from django.utils import timezone
 
     from accounts.models import User
@@ -51,7 +52,7 @@ def build_data(n):
     movies = [create_movie(title=f"Bench movie {i}", runtime_minutes=100) for i in range(8)]
     user = User.objects.create(username="bench", email="bench@example.com")
     taking = n + n // 10  # paid and cancelled take a seat each; expired ones released theirs
-    n_showtimes = -(-taking // SEATS_PER_SHOWTIME)
+    n_showtimes = -(-taking // TAKEN_PER_SHOWTIME)
     step = timedelta(minutes=max(1, (365 * 24 * 60) // n_showtimes))
     start = timezone.make_aware(datetime.combine(YEAR, datetime.min.time()))
     Showtime.objects.bulk_create(
@@ -67,9 +68,9 @@ def build_data(n):
         for i in range(first, min(len(kinds), first + BATCH)):
             kind = kinds[i]
             slot = i if kind != "expired" else i - taking  # expired ones reuse seats, inactive
-            showtime, seat = showtimes[slot // SEATS_PER_SHOWTIME], seats[slot % SEATS_PER_SHOWTIME]
+            showtime, seat = showtimes[slot // TAKEN_PER_SHOWTIME], seats[slot % TAKEN_PER_SHOWTIME]
             booking = Booking(
-                reference=f"B-{i:09d}",  # random references collide (birthday) once in a few 100k runs
+                reference=f"B-{i:09d}",  # random 7-letter references collide in ~1 run of 4 at 120k
                 user=user, showtime_id=showtime, expires_at=now, total=Decimal("9.50"), currency="usd",
                 status={"paid": "paid", "cancelled": "cancelled", "expired": "expired"}[kind],
                 paid_at=now if kind != "expired" else None, cancelled_at=now if kind == "cancelled" else None,
@@ -85,32 +86,6 @@ def build_data(n):
         BookingSeat.objects.bulk_create(booking_seats)
         Ticket.objects.bulk_create(tickets)
     return n_showtimes
-
-
-def start_worker():
-    log = tempfile.NamedTemporaryFile(prefix="reports-worker-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default", "--pool=solo",
-         "--loglevel=WARNING", "-n", f"reports-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
-    )
-    from config.celery import app
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the worker exited: see {log.name}")
-        if app.control.ping(destination=[f"reports-{os.getpid()}@{os.uname().nodename}"], timeout=0.5):
-            return process, log.name
-    sys.exit(f"the worker did not start: see {log.name}")
-
-
-def memory_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def check_totals(report):
