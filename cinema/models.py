@@ -24,6 +24,8 @@ class Movie(models.Model):
     poster_error = models.TextField(blank=True, editable=False)
     poster_sizes = models.JSONField(default=dict, blank=True, editable=False)
     poster_placeholder = models.CharField(max_length=7, blank=True, editable=False, help_text="#rrggbb")
+    # When the sizes were last asked of a worker (upload, or the sweeper's re-enqueue).
+    poster_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

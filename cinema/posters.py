@@ -10,13 +10,16 @@ import io
 import logging
 import secrets
 import warnings
+from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, send_tasks_safely
 
 from .models import Movie
 
@@ -88,7 +91,8 @@ def set_poster(movie, upload, *, enqueue=True):
         locked.poster_original = name
         locked.poster_status = Movie.PosterStatus.PROCESSING
         locked.poster_error = ""
-        locked.save(update_fields=["poster_original", "poster_status", "poster_error"])
+        locked.poster_requested_at = timezone.now()
+        locked.save(update_fields=["poster_original", "poster_status", "poster_error", "poster_requested_at"])
         if replaced:
             transaction.on_commit(lambda: default_storage.delete(replaced))
         if enqueue:
@@ -160,6 +164,20 @@ def process_poster(movie_id):
         locked.save(update_fields=["poster_sizes", "poster_placeholder", "poster_status", "poster_error"])
         transaction.on_commit(lambda: _delete_sizes(replaced))
     return Movie.PosterStatus.READY
+
+
+def requeue_stale_posters(now=None):
+    """Enqueue again the posters left `processing` past REQUEUE_STALE_AFTER_SECONDS (an enqueue lost
+    to a broker outage, a worker that died): the database says what is left to do, not the broker.
+    Returns how many were sent."""
+    from .tasks import process_poster as process_poster_task
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
+    stale = Movie.objects.filter(poster_status=Movie.PosterStatus.PROCESSING, poster_requested_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    Movie.objects.filter(pk__in=ids).update(poster_requested_at=now)  # not topped up again at every sweep
+    return send_tasks_safely(process_poster_task, [(pk,) for pk in ids])
 
 
 def size_urls(movie):

@@ -9,3 +9,9 @@ from . import posters
 def process_poster(movie_id):
     """Make the WebP sizes of a movie's uploaded poster."""
     return posters.process_poster(movie_id)
+
+
+@shared_task(name="cinema.requeue_stale_posters", ignore_result=True)
+def requeue_stale_posters():
+    """Every 5 minutes: posters whose processing was lost are enqueued again."""
+    return posters.requeue_stale_posters()

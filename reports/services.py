@@ -15,10 +15,11 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cinema.currencies import format_money, quantum
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, send_tasks_safely
 
 from . import selectors
 from .models import Report
@@ -50,12 +51,19 @@ def request_report(*, user, date_from, date_to, format=Report.Format.CSV, kind=R
     return report
 
 
+def _stale_running(now):
+    """A build running longer than its time limit allows: its worker died (or lost the task)."""
+    cutoff = now - timedelta(seconds=settings.REPORT_TIME_LIMIT_SECONDS + 60)
+    return Q(status=Report.Status.RUNNING, started_at__lt=cutoff)
+
+
 def _claim(report_id):
-    """pending/failed/running -> running (a redelivered task rebuilds from scratch); None when
-    the report is gone or already ready."""
+    """pending, failed or stale running -> running (the build starts from scratch); None when the
+    report is gone, ready, or being built right now by another worker (a duplicate delivery)."""
     with transaction.atomic():
-        report = Report.objects.select_for_update().filter(pk=report_id).first()
-        if report is None or report.status == Report.Status.READY:
+        claimable = Q(status__in=[Report.Status.PENDING, Report.Status.FAILED]) | _stale_running(timezone.now())
+        report = Report.objects.select_for_update().filter(claimable, pk=report_id).first()
+        if report is None:
             return None
         report.status = Report.Status.RUNNING
         report.progress = 0
@@ -128,6 +136,17 @@ def build_report(report_id):
     if old and old != name:
         default_storage.delete(old)
     return Report.Status.READY
+
+
+def requeue_stale_reports(now=None):
+    """Enqueue again reports pending past REQUEUE_STALE_AFTER_SECONDS (a lost enqueue: the row is
+    the truth, not the broker) and builds running past their time limit (a dead worker)."""
+    from .tasks import build_report as build_report_task
+
+    now = now or timezone.now()
+    pending = Q(status=Report.Status.PENDING, created_at__lt=now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS))
+    ids = list(Report.objects.filter(pending | _stale_running(now)).values_list("pk", flat=True))
+    return send_tasks_safely(build_report_task, [(str(pk),) for pk in ids])
 
 
 def delete_old_reports(now=None):

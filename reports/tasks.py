@@ -23,3 +23,9 @@ def build_report(report_id):
 def delete_old_reports():
     """Daily: files (and rows) of reports older than REPORT_RETENTION_DAYS."""
     return services.delete_old_reports()
+
+
+@shared_task(name="reports.requeue_stale_reports", ignore_result=True)
+def requeue_stale_reports():
+    """Every 5 minutes: reports whose build was lost are enqueued again."""
+    return services.requeue_stale_reports()

@@ -2,11 +2,14 @@
 
 import io
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from PIL import Image
 
 from cinema import posters
@@ -198,3 +201,17 @@ def test_originals_are_not_public(client, staff_client, poster_url):
     assert client.get(f"{settings.MEDIA_URL}{movie.poster_original.name}").status_code == 404
     name = os.path.relpath(movie.poster_original.name, "poster-originals")
     assert client.get(f"{settings.MEDIA_URL}posters/../poster-originals/{name}").status_code == 404
+
+
+def test_a_poster_whose_enqueue_was_lost_is_processed_after_the_sweep(celery_worker, settings, staff_user):
+    settings.REQUEUE_STALE_AFTER_SECONDS = 300
+    lost, fresh = MovieFactory(), MovieFactory()
+    with time_machine.travel(timezone.now() - timedelta(minutes=6)):
+        posters.set_poster(lost, upload(image_bytes((400, 600))), enqueue=False)  # as if the broker was away
+    posters.set_poster(fresh, upload(image_bytes((400, 600))), enqueue=False)
+
+    assert posters.requeue_stale_posters() == 1
+
+    wait_for(lambda: Movie.objects.get(pk=lost.pk).poster_status == "ready", what="swept poster ready")
+    assert Movie.objects.get(pk=fresh.pk).poster_status == "processing"
+    assert posters.requeue_stale_posters() == 0  # its requested_at was moved on; fresh is still young

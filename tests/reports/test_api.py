@@ -148,3 +148,34 @@ def test_staff_request_a_report_in_the_admin(client, staff_user, django_capture_
     })
     assert bad.status_code == 200 and "date_to is before date_from" in bad.content.decode()
     assert Report.objects.count() == 1
+
+
+def test_a_report_whose_enqueue_was_lost_is_built_after_the_sweep(celery_worker, settings, staff_user, showtime):
+    settings.REQUEUE_STALE_AFTER_SECONDS = 300
+    day = timezone.localdate()
+    with time_machine.travel(timezone.now() - timedelta(minutes=6)):
+        lost = Report.objects.create(date_from=day, date_to=day)  # as if the broker was away
+    fresh = Report.objects.create(date_from=day, date_to=day)
+
+    assert services.requeue_stale_reports() == 1
+
+    wait_for(lambda: Report.objects.get(pk=lost.pk).status == "ready", what="swept report built")
+    assert Report.objects.get(pk=fresh.pk).status == "pending"  # younger than the cutoff: left alone
+
+
+def test_a_duplicate_delivery_does_not_build_twice_but_a_dead_build_is_taken_over(settings, showtime):
+    settings.REPORT_TIME_LIMIT_SECONDS = 600
+    day = timezone.localdate()
+    report = Report.objects.create(date_from=day, date_to=day, status="running", started_at=timezone.now())
+
+    assert services.build_report(report.pk) is None  # another worker is on it
+    Report.objects.filter(pk=report.pk).update(started_at=timezone.now() - timedelta(seconds=661))
+    assert services.build_report(report.pk) == "ready"  # past its time limit: its worker is gone
+
+
+def test_the_sweeps_are_scheduled_after_migrate():
+    reports = PeriodicTask.objects.get(name="reports.requeue_stale_reports")
+    posters = PeriodicTask.objects.get(name="cinema.requeue_stale_posters")
+
+    assert reports.enabled and (reports.interval.every, reports.interval.period) == (5, "minutes")
+    assert posters.enabled and (posters.interval.every, posters.interval.period) == (5, "minutes")

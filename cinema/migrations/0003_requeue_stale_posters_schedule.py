@@ -1,22 +1,22 @@
-"""The daily clean-up of old report files, editable afterwards in the admin (django-celery-beat)."""
+"""The sweep of posters left processing (a lost enqueue), editable afterwards in the admin."""
 
 from django.db import migrations
 from django.utils import timezone
 
-TASK = "reports.delete_old_reports"
+TASK = "cinema.requeue_stale_posters"
 
 
 def create_schedule(apps, schema_editor):
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    interval = IntervalSchedule.objects.filter(every=1, period="days").order_by("pk").first()
+    interval = IntervalSchedule.objects.filter(every=5, period="minutes").order_by("pk").first()
     if interval is None:
-        interval = IntervalSchedule.objects.create(every=1, period="days")
+        interval = IntervalSchedule.objects.create(every=5, period="minutes")
     PeriodicTask.objects.get_or_create(
         name=TASK,
         defaults={"task": TASK, "interval": interval, "enabled": True,
-                  "description": "Delete report files (and rows) older than REPORT_RETENTION_DAYS."},
+                  "description": "Enqueue again posters left processing past REQUEUE_STALE_AFTER_SECONDS."},
     )
     PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
@@ -27,7 +27,7 @@ def remove_schedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0001_initial"),
+        ("cinema", "0002_movie_poster"),
         ("django_celery_beat", "0019_alter_periodictasks_options"),
     ]
 
