@@ -76,6 +76,13 @@ def test_bad_requests_are_400_and_create_nothing(staff_client, overrides):
     assert not Report.objects.exists()
 
 
+def test_a_bad_range_names_its_code(staff_client):
+    response = staff_client.post(REPORTS, body(date(2026, 2, 1), date_to="2026-01-31"), format="json")
+
+    assert response.json()["code"] == "invalid_date_range"
+    assert "date_to is before date_from" in response.json()["detail"]
+
+
 def test_a_range_of_366_days_is_allowed(staff_client):
     response = staff_client.post(REPORTS, body(date(2028, 1, 1), date_to="2028-12-31"), format="json")
 
