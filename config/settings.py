@@ -14,10 +14,18 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# .env.example's value: anyone can read it, so a production signed with it signs nothing.
+ENV_EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+MIN_SECRET_KEY_LENGTH = 40
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+elif not DEBUG and (SECRET_KEY == ENV_EXAMPLE_SECRET_KEY or len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters, not .env.example's placeholder, "
+        'when DEBUG is false: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -213,6 +221,9 @@ if not PAYMENT_GATEWAY:
         )
 if PAYMENT_GATEWAY not in ("stripe", "local"):
     raise ImproperlyConfigured("PAYMENT_GATEWAY must be 'stripe' or 'local'.")
+if PAYMENT_GATEWAY == "stripe" and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    # Payments would be taken and never recorded: every webhook would fail its signature check.
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set when PAYMENT_GATEWAY is stripe and DEBUG is false.")
 if PAYMENT_GATEWAY == "local" and not STRIPE_WEBHOOK_SECRET:
     STRIPE_WEBHOOK_SECRET = "whsec_local_development_secret"
 
