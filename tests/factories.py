@@ -29,6 +29,17 @@ class StaffFactory(UserFactory):
     is_staff = True
 
 
+def staff_with_permissions(*perms):
+    """A staff user holding exactly `perms` ("app_label.codename"), e.g. a view-only clerk."""
+    from django.contrib.auth.models import Permission
+
+    user = StaffFactory()
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return User.objects.get(pk=user.pk)  # a fresh instance: no cached permissions
+
+
 class MovieFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Movie
