@@ -50,9 +50,31 @@ def verify_svix(raw_body, headers):
     except Exception as exc:  # WebhookVerificationError, and malformed signatures (ValueError, binascii)
         raise InvalidSignature(f"The webhook signature could not be verified: {exc}.")
     try:
-        return json.loads(raw_body)
+        payload = json.loads(raw_body)
     except ValueError:
         raise InvalidPayload("The webhook body is not JSON.")
+    except RecursionError:  # nested far too deep for the parser
+        raise InvalidPayload(f"The webhook body is nested deeper than {MAX_JSON_DEPTH} levels.")
+    if nesting_depth(payload) > MAX_JSON_DEPTH:
+        raise InvalidPayload(f"The webhook body is nested deeper than {MAX_JSON_DEPTH} levels.")
+    return payload
+
+
+# A provider event is a handful of levels deep; far deeper only makes json and jsonb recurse.
+MAX_JSON_DEPTH = 64
+
+
+def nesting_depth(value):
+    """How deeply lists and objects nest in a parsed JSON value (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 class ClerkWebhookView(APIView):
