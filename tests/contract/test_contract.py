@@ -519,7 +519,8 @@ def test_settings_defaults_are_the_contracts():
 
 def test_settings_read_from_the_environment():
     s = settings_under({
-        "SECRET_KEY": "k" * 50, "STRIPE_SECRET_KEY": "sk_test_x", "EMAIL_URL": "smtp://mail.example:1025",
+        "SECRET_KEY": "k" * 50, "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "EMAIL_URL": "smtp://mail.example:1025",
         "EMAIL_RATE_LIMIT": "600/m", "DEFAULT_CURRENCY": "VND", "LANGUAGE_CODE": "vi",
         "CELERY_BROKER_URL": "redis://10.0.0.1:6379/3", "ALLOWED_HOSTS": "a.example,b.example",
     })
