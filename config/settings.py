@@ -110,6 +110,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "site:login"
 LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "site:home"
+# Password sign-in (site and admin) refused while the client's address has too many failures.
+AUTHENTICATION_BACKENDS = ["accounts.backends.SignInThrottledBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,6 +198,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "holds": env.str("HOLD_THROTTLE_RATE", default="30/min"),
+        # Per client address, on the site's forms (accounts.throttling).
+        "signup": env.str("SIGNUP_THROTTLE_RATE", default="10/hour"),
+        "signin_failure": env.str("SIGNIN_FAILURE_THROTTLE_RATE", default="20/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

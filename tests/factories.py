@@ -22,6 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Ada"
     last_name = "Lovelace"
     password = factory.django.Password("pw-12345678")
+    email_verified_at = factory.LazyFunction(timezone.now)  # unverified users are made on purpose
 
 
 class StaffFactory(UserFactory):

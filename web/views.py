@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from accounts.services import update_preferences
+from accounts.services import verify_email as verify_email_token
+from accounts.throttling import SIGNIN_FAILURE, SIGNUP, ClientAddressThrottle
 from bookings import selectors
 from bookings.models import Booking
 from cinema.models import Movie, Showtime
@@ -196,19 +198,54 @@ def my_bookings(request):
     return render(request, "web/my_bookings.html", {"views": [booking_ops.BookingView(b, now) for b in bookings]})
 
 
+def throttled_page(request, throttle):
+    """429: a page saying to wait, with Retry-After."""
+    minutes = max(1, -(-throttle.retry_after() // 60))
+    response = render(request, "web/throttled.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(throttle.retry_after())
+    return response
+
+
 def signup(request):
+    """Every sign-up answers the same: "check your inbox" (a known address is told nothing here;
+    its owner gets an email instead). Attempts are throttled per client address."""
     if request.user.is_authenticated:
         return redirect("site:home")
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name or user.username})
-        return redirect(next_url or "site:home")
+    if request.method == "POST":
+        throttle = ClientAddressThrottle(SIGNUP)
+        if throttle.blocked(request):
+            return throttled_page(request, throttle)
+        throttle.record(request)
+        if form.is_valid():
+            form.sign_up()
+            return render(request, "web/signup_done.html", {"email": form.cleaned_data["email"]})
     return render(request, "web/signup.html", {"form": form, "next": next_url})
+
+
+def verify_email(request, token):
+    """The link of the `email_verification` email: marks the address verified."""
+    user = verify_email_token(token)
+    if user is None:
+        return render(request, "web/email_verified.html", {"verified": False}, status=400)
+    return render(request, "web/email_verified.html", {"verified": True})
+
+
+class SignInView(LoginView):
+    """Django's sign-in, with a page saying to wait once the client's address has too many
+    failed sign-ins (the failures are counted by accounts.throttling, for the admin's too)."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = ClientAddressThrottle(SIGNIN_FAILURE)
+        if throttle.blocked(request):
+            return throttled_page(request, throttle)
+        return super().post(request, *args, **kwargs)
 
 
 @require_POST

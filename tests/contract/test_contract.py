@@ -647,6 +647,7 @@ def test_bearer_jwt_token_and_session_with_csrf_each_hold_seats(settings, showti
 # --- named values ----------------------------------------------------------------------------------
 
 EMAIL_KINDS = {"booking_confirmation", "booking_cancelled", "showtime_reminder", "new_movie"}
+EMAIL_KINDS |= {"email_verification"}  # additions of API version 1 (sign-up)
 EMAIL_STATUSES = {"pending", "sending", "sent", "failed", "dead"}
 
 
