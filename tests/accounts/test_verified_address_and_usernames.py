@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from tests.factories import UserFactory
 
-from .conftest import ME_URL, T0, user_event
+from tests.support.clerk import ME_URL, T0, user_event
 
 pytestmark = pytest.mark.django_db
 

@@ -181,8 +181,6 @@ def test_one_good_signature_among_several_is_enough(clerk_secret):
 def test_a_signed_but_deeply_nested_body_is_a_400_and_stores_nothing(client, clerk_secret, depth):
     """json.loads raises RecursionError on deep nesting (and a body just under Python's limit
     fails later, when it is dumped for the database): a 400, never a 500."""
-    from .conftest import WEBHOOK_URL, svix_headers
-
     body = '{"type": "user.created", "data": {"id": "user_deep", "updated_at": 1, "x": ' + "[" * depth + "]" * depth + "}}"
     client.raise_request_exception = False
     response = client.post(WEBHOOK_URL, data=body, content_type="application/json", **svix_headers(body, secret=clerk_secret))
