@@ -1,6 +1,5 @@
 """The auth provider's (Clerk's) webhook, delivered through Svix: verify, store once, enqueue."""
 
-import json
 import logging
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from svix.webhooks import Webhook
 
 from core.api import ServiceUnavailable
+from core.parsers import TooDeep, loads_shallow
 
 from . import services
 
@@ -50,31 +50,11 @@ def verify_svix(raw_body, headers):
     except Exception as exc:  # WebhookVerificationError, and malformed signatures (ValueError, binascii)
         raise InvalidSignature(f"The webhook signature could not be verified: {exc}.")
     try:
-        payload = json.loads(raw_body)
+        return loads_shallow(raw_body)
+    except TooDeep as exc:
+        raise InvalidPayload(f"The webhook body is {exc}")
     except ValueError:
         raise InvalidPayload("The webhook body is not JSON.")
-    except RecursionError:  # nested far too deep for the parser
-        raise InvalidPayload(f"The webhook body is nested deeper than {MAX_JSON_DEPTH} levels.")
-    if nesting_depth(payload) > MAX_JSON_DEPTH:
-        raise InvalidPayload(f"The webhook body is nested deeper than {MAX_JSON_DEPTH} levels.")
-    return payload
-
-
-# A provider event is a handful of levels deep; far deeper only makes json and jsonb recurse.
-MAX_JSON_DEPTH = 64
-
-
-def nesting_depth(value):
-    """How deeply lists and objects nest in a parsed JSON value (without recursion)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
 
 
 class ClerkWebhookView(APIView):
