@@ -220,8 +220,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Caches (throttling); a local cache per process is enough for one box ---
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Auth provider (Clerk) ---
 CLERK_WEBHOOK_SECRET = env.str("CLERK_WEBHOOK_SECRET", default="")
@@ -285,6 +283,22 @@ REQUEUE_STALE_AFTER_SECONDS = env.int("REQUEUE_STALE_AFTER_SECONDS", default=300
 
 # --- Celery ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+
+# --- Cache: the throttle counts (API and site), one Redis shared by every web process; by default
+# the broker's when it is Redis. It fails open (core/cache.py): a cache outage never stops holds.
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "locmemcache://"
+)
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.services import update_preferences
 from accounts.services import verify_email as verify_email_token
@@ -100,6 +101,9 @@ def hold(request, pk):
     if not request.user.is_authenticated:
         messages.info(request, _("Please sign in to hold your seats. Your selection is kept."))
         return redirect_to_login(back)
+    throttle = ScopedRateThrottle()  # the API's throttle and the same counts: one budget per user
+    if not throttle.allow_request(request, HoldsScope):
+        return throttled_page(request, throttle.wait())
     if not seat_ids:
         messages.error(request, _("Pick at least one seat first."))
         return redirect(back)
@@ -197,11 +201,17 @@ def my_bookings(request):
     return render(request, "web/my_bookings.html", {"views": [booking_ops.BookingView(b, now) for b in bookings]})
 
 
-def throttled_page(request, throttle):
-    """429: a page saying to wait, with Retry-After."""
-    minutes = max(1, -(-throttle.retry_after() // 60))
-    response = render(request, "web/throttled.html", {"minutes": minutes}, status=429)
-    response["Retry-After"] = str(throttle.retry_after())
+class HoldsScope:
+    """Stands for the API's hold view to DRF's ScopedRateThrottle (it reads the scope from the view)."""
+
+    throttle_scope = "holds"
+
+
+def throttled_page(request, wait_seconds):
+    """429: a page saying how long to wait, with Retry-After."""
+    wait_seconds = max(1, int(wait_seconds or 1))
+    response = render(request, "web/throttled.html", {"minutes": -(-wait_seconds // 60)}, status=429)
+    response["Retry-After"] = str(wait_seconds)
     return response
 
 
@@ -217,7 +227,7 @@ def signup(request):
     if request.method == "POST":
         throttle = ClientAddressThrottle(SIGNUP)
         if throttle.blocked(request):
-            return throttled_page(request, throttle)
+            return throttled_page(request, throttle.retry_after())
         throttle.record(request)
         if form.is_valid():
             form.sign_up()
@@ -243,7 +253,7 @@ class SignInView(LoginView):
     def post(self, request, *args, **kwargs):
         throttle = ClientAddressThrottle(SIGNIN_FAILURE)
         if throttle.blocked(request):
-            return throttled_page(request, throttle)
+            return throttled_page(request, throttle.retry_after())
         return super().post(request, *args, **kwargs)
 
 
