@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
-from .conftest import DESKTOP
+from tests.support.browser import DESKTOP
 from .test_browser import feature, seat, site_settings  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
