@@ -202,3 +202,22 @@ def layout_of(seats):
             cells[s.x] = {"number": s.number, **extra} if extra else s.number
         rows.append({"label": row_seats[0].row, "category": category, "seats": cells})
     return {"rows": rows}
+
+
+def hall_rows(seats):
+    """The hall as drawn: [(row label, [seat or None per column])], front row first, every row
+    as wide as the widest (None = aisle or gap). `seats`: anything with row, x and y (SeatSpec,
+    Seat). Rows with no seat (cross aisles) come out as rows of None."""
+    seats = list(seats)
+    if not seats:
+        return []
+    width = max(seat.x for seat in seats) + 1
+    rows = {}
+    for seat in seats:
+        rows.setdefault(seat.y, [None] * width)[seat.x] = seat
+    drawn = []
+    for y in range(max(rows) + 1):
+        cells = rows.get(y, [None] * width)
+        label = next((cell.row for cell in cells if cell is not None), "")
+        drawn.append((label, cells))
+    return drawn

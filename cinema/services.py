@@ -49,13 +49,10 @@ class LayoutLocked(ValidationError):
     pass
 
 
-@transaction.atomic
-def change_layout(auditorium, layout):
-    """Redraw an existing hall. Seats keep their ids where (row, number) stays (past tickets
-    point at them); refused while an upcoming showtime has held or sold seats, and when a seat
-    to remove was ever booked (it stays on old tickets)."""
-    parsed = parse_layout(layout)
-    lock_auditorium(auditorium)
+def check_layout_change(auditorium, parsed):
+    """Raise LayoutLocked when the hall may not be redrawn as `parsed` now: an upcoming showtime
+    has held or sold seats, or a seat to remove was ever booked (it stays on old tickets).
+    Returns (existing seats by (row, number), wanted specs by (row, number))."""
     if upcoming_showtimes_with_taken_seats(auditorium).exists():
         raise LayoutLocked(
             "Seats of an upcoming showtime in this hall are sold or held: its layout cannot change now.",
@@ -64,17 +61,27 @@ def change_layout(auditorium, layout):
     existing = {(seat.row, seat.number): seat for seat in auditorium.seats.all()}
     wanted = {(spec.row, spec.number): spec for spec in parsed.seats}
     removed = [seat for key, seat in existing.items() if key not in wanted]
-    if removed:
-        booked = set(
-            Showtime.objects.filter(auditorium=auditorium, booking_seats__seat__in=removed)
-            .values_list("booking_seats__seat__label", flat=True)
+    booked = set(
+        Showtime.objects.filter(auditorium=auditorium, booking_seats__seat__in=removed)
+        .values_list("booking_seats__seat__label", flat=True)
+    ) if removed else set()
+    if booked:
+        raise LayoutLocked(
+            f"Seats {', '.join(sorted(booked))} were booked before and must stay in the layout.",
+            code="layout_locked",
         )
-        if booked:
-            raise LayoutLocked(
-                f"Seats {', '.join(sorted(booked))} were booked before and must stay in the layout.",
-                code="layout_locked",
-            )
-        Seat.objects.filter(pk__in=[seat.pk for seat in removed]).delete()
+    return existing, wanted
+
+
+@transaction.atomic
+def change_layout(auditorium, layout):
+    """Redraw an existing hall (see check_layout_change for when it is refused). Seats keep their
+    ids where (row, number) stays, so past tickets still point at them."""
+    parsed = parse_layout(layout)
+    lock_auditorium(auditorium)
+    existing, wanted = check_layout_change(auditorium, parsed)
+    removed = [seat.pk for key, seat in existing.items() if key not in wanted]
+    Seat.objects.filter(pk__in=removed).delete()
     # Move kept seats out of the way first: (auditorium, y, x) is unique at every step.
     kept = [seat for key, seat in existing.items() if key in wanted]
     Seat.objects.filter(pk__in=[seat.pk for seat in kept]).update(y=models.F("y") + MAX_ROWS + 1)
