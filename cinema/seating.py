@@ -20,7 +20,7 @@ The rules (contract, "Ticket types and prices"):
 from dataclasses import dataclass
 from typing import Iterable, NamedTuple
 
-from .layouts import SEAT
+from .layouts import COMPANION, SEAT, WHEELCHAIR
 
 
 class HallSeat(NamedTuple):
@@ -90,3 +90,23 @@ def best_seats(seats: Iterable, taken, quantity: int) -> Choice:
                 if best_key is None or key < best_key:
                     best_key, best = key, run[start : start + quantity]
     return Choice(tuple(seat.id for seat in best), largest)
+
+
+def companions_without_wheelchair(seats: Iterable, chosen) -> list:
+    """The companion seats among `chosen` (ids) whose wheelchair space beside them (x - 1 or
+    x + 1 in the same row) is not chosen too, sorted. `seats`: the hall, as for best_seats.
+    The contract sells such a companion seat alone only from ACCESSIBLE_RELEASE_MINUTES before
+    the start; deciding when is the caller's business."""
+    chosen = set(chosen)
+    places = {}
+    for seat in seats:
+        seat = HallSeat(*seat)
+        places[(seat.y, seat.x)] = seat
+    lone = []
+    for seat in places.values():
+        if seat.kind != COMPANION or seat.id not in chosen:
+            continue
+        beside = (places.get((seat.y, seat.x + dx)) for dx in (-1, 1))
+        if not any(b is not None and b.kind == WHEELCHAIR and b.id in chosen for b in beside):
+            lone.append(seat.id)
+    return sorted(lone)

@@ -3,7 +3,7 @@
 from hypothesis import given, settings, strategies as st
 
 from cinema.layouts import COMPANION, SEAT, WHEELCHAIR
-from cinema.seating import Choice, HallSeat, best_seats
+from cinema.seating import Choice, HallSeat, best_seats, companions_without_wheelchair
 
 
 def hall(*rows):
@@ -74,6 +74,15 @@ def test_largest_is_the_biggest_free_block_when_nothing_fits():
 def test_plain_tuples_are_accepted():
     seats = [(10, 0, 0, "seat", "standard"), (11, 1, 0, "seat", "standard"), (12, 2, 0, "seat", "premium")]
     assert best_seats(seats, {10}, 2) == Choice((11, 12), 2)
+
+
+def test_a_companion_seat_needs_the_wheelchair_space_beside_it_in_the_same_choice():
+    seats, _ = hall("WC..CW", "W C...")
+    assert companions_without_wheelchair(seats, [(0, 1), (0, 2)]) == [(0, 1)]
+    assert companions_without_wheelchair(seats, [(0, 0), (0, 1), (0, 4), (0, 5)]) == []
+    assert companions_without_wheelchair(seats, [(0, 0), (0, 4)]) == [(0, 4)]  # the wrong wheelchair space
+    assert companions_without_wheelchair(seats, [(1, 0), (1, 2)]) == [(1, 2)]  # a gap is not "beside"
+    assert companions_without_wheelchair(seats, [(0, 2), (0, 3)]) == []  # ordinary seats only
 
 
 # --- properties over random halls -----------------------------------------------------------------
