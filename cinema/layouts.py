@@ -204,20 +204,17 @@ def layout_of(seats):
     return {"rows": rows}
 
 
-def hall_rows(seats):
+def hall_rows(seats, place=lambda seat: (seat.row, seat.x, seat.y)):
     """The hall as drawn: [(row label, [seat or None per column])], front row first, every row
-    as wide as the widest (None = aisle or gap). `seats`: anything with row, x and y (SeatSpec,
-    Seat). Rows with no seat (cross aisles) come out as rows of None."""
-    seats = list(seats)
-    if not seats:
+    as wide as the widest (None = aisle or gap). `place(seat)` gives (row label, x, y); by
+    default the attributes of a SeatSpec or Seat. Rows with no seat (cross aisles) come out as
+    rows of None."""
+    placed = [(seat, *place(seat)) for seat in seats]
+    if not placed:
         return []
-    width = max(seat.x for seat in seats) + 1
-    rows = {}
-    for seat in seats:
-        rows.setdefault(seat.y, [None] * width)[seat.x] = seat
-    drawn = []
-    for y in range(max(rows) + 1):
-        cells = rows.get(y, [None] * width)
-        label = next((cell.row for cell in cells if cell is not None), "")
-        drawn.append((label, cells))
-    return drawn
+    width = max(x for _, _, x, _ in placed) + 1
+    rows, labels = {}, {}
+    for seat, label, x, y in placed:
+        rows.setdefault(y, [None] * width)[x] = seat
+        labels[y] = label
+    return [(labels.get(y, ""), rows.get(y, [None] * width)) for y in range(max(rows) + 1)]

@@ -94,6 +94,10 @@ class TicketType(models.Model):
     """Adult, child, senior, student… (the first four come with `migrate`); staff add more.
     `check_id`: the door must ask for proof (a child's age, a student card)."""
 
+    # (code, name, check_id, position): there after every `migrate` (cinema.apps).
+    DEFAULTS = [("adult", "Adult", False, 10), ("child", "Child", True, 20), ("senior", "Senior", True, 30),
+                ("student", "Student", True, 40)]
+
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=60)
     check_id = models.BooleanField(default=False)

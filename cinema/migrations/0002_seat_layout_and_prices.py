@@ -4,15 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-TICKET_TYPES = [
-    # code, name, check_id, position
-    ("adult", "Adult", False, 10),
-    ("child", "Child", True, 20),
-    ("senior", "Senior", True, 30),
-    ("student", "Student", True, 40),
-]
-
-
 def place_existing_seats(apps, schema_editor):
     """Grids of the first release: x = number - 1, y = the row's index; every seat a standard seat."""
     Seat = apps.get_model("cinema", "Seat")
@@ -22,12 +13,6 @@ def place_existing_seats(apps, schema_editor):
         auditorium.seat_count = Seat.objects.filter(auditorium=auditorium).count()
         auditorium.categories = ["standard"]
         auditorium.save(update_fields=["seat_count", "categories"])
-
-
-def create_ticket_types(apps, schema_editor):
-    TicketType = apps.get_model("cinema", "TicketType")
-    for code, name, check_id, position in TICKET_TYPES:
-        TicketType.objects.get_or_create(code=code, defaults={"name": name, "check_id": check_id, "position": position})
 
 
 class Migration(migrations.Migration):
@@ -146,5 +131,4 @@ class Migration(migrations.Migration):
             model_name='pricecardprice',
             constraint=models.UniqueConstraint(fields=('card', 'ticket_type', 'category'), name='uniq_price_card_price'),
         ),
-        migrations.RunPython(create_ticket_types, migrations.RunPython.noop),
     ]

@@ -140,3 +140,11 @@ def test_zero_decimal_prices_stay_exact(staff_client, movie, hall):
     child = [p for p in response.json()["prices"] if p["ticket_type"] == "child"]
     assert {p["price"] for p in child} == {"75000"}
     assert ShowtimePrice.objects.get().price == Decimal("75000")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_four_ticket_types_come_back_with_every_migrate_even_after_a_flush():
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)  # sends post_migrate, as migrate does
+    assert set(TicketType.objects.values_list("code", flat=True)) == {"adult", "child", "senior", "student"}
