@@ -2,6 +2,7 @@
 
 Failures end as a friendly message on a page (django.contrib.messages), never a raw error."""
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,8 +26,9 @@ from accounts.services import update_preferences
 from bookings import selectors
 from bookings.models import Booking
 from cinema.models import Movie, Showtime
+from cinema.pricing import ADULT, PriceList
 
-from . import booking_ops, catalogue
+from . import booking_ops, catalogue, hall
 from .forms import SignUpForm, seat_ids_from
 
 
@@ -62,12 +64,24 @@ def showtime_detail(request, pk):
     for seat in seats:
         seat["selected"] = seat["id"] in selected
     started = showtime.starts_at <= timezone.now()
+    categories = showtime.auditorium.categories
+    prices = PriceList.of(showtime)
+    seats = hall.with_places(seats, showtime, prices)
+    rows = hall.drawn_rows(seats, categories)
+    choices = hall.ticket_choices(categories, prices)
+    picked = [by_id[i] for i in selected]
     context = {
         "showtime": showtime,
-        "rows": booking_ops.group_rows(seats),
-        "columns": showtime.auditorium.seats_per_row,
-        "selected_seats": [by_id[i] for i in selected],
-        "selected_total": showtime.price * len(selected),
+        "rows": rows,
+        "columns": len(rows[0][1]) if rows else 1,
+        "legend": hall.legend(categories, prices),
+        "has_wheelchair": any(seat["kind"] == "wheelchair" for seat in seats),
+        "release_minutes": settings.ACCESSIBLE_RELEASE_MINUTES,
+        "ticket_choices": choices,
+        "ticket_prices": {c["code"]: {k: str(v) for k, v in c["prices"].items()} for c in choices},
+        "adult_count": len(picked) if picked else 2,
+        "selected_seats": picked,
+        "selected_total": sum((prices.get(ADULT, seat["category"]) or 0 for seat in picked), Decimal(0)),
         "max_seats": settings.MAX_SEATS_PER_BOOKING,
         "started": started,
         "counts": booking_ops.count_statuses(seats),
