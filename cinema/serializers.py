@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from .currencies import format_money
+from core.money import amount_string
 from .layouts import CATEGORY_RE, parse_layout
 from .models import Auditorium, Movie, Showtime, TicketType
 from .pricing import PriceList
@@ -78,7 +78,7 @@ class ShowtimeSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["price"] = format_money(instance.price, instance.currency)
+        data["price"] = amount_string(instance.price, instance.currency)
         if self.context.get("with_prices"):
             data["prices"] = resolved_prices(instance)
         return data
@@ -100,6 +100,6 @@ def resolved_prices(showtime, ticket_types=None):
     codes = ticket_types if ticket_types is not None else TicketType.objects.values_list("code", flat=True)
     prices = PriceList.of(showtime)
     return [
-        {"ticket_type": code, "category": category, "price": format_money(price, showtime.currency)}
+        {"ticket_type": code, "category": category, "price": amount_string(price, showtime.currency)}
         for code, category, price in prices.resolved(list(codes), showtime.auditorium.categories)
     ]

@@ -9,7 +9,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .currencies import currency_decimals, has_valid_precision, is_known_currency
+from core.money import has_valid_precision, is_known_currency, price_decimals
+
 from .layouts import MAX_ROWS, MAX_SEATS_PER_ROW, grid_layout, parse_layout, row_letters  # noqa: F401
 from .models import Auditorium, Movie, Seat, Showtime, ShowtimePrice
 
@@ -137,7 +138,7 @@ def clean_amount(value, currency):
     if price >= Decimal("1e10"):
         raise ValidationError("The price is too large.", code="invalid_price")
     if currency is not None and not has_valid_precision(price, currency):
-        n = currency_decimals(currency)
+        n = price_decimals(currency)
         raise ValidationError(
             f"A price in {currency} may have at most {n} decimal place{'s' if n != 1 else ''}.",
             code="invalid_price",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from cinema.models import Auditorium, Movie, Showtime, TicketType
-from cinema.currencies import currency_decimals
+from core.money import price_decimals
 from cinema.services import create_auditorium, overlapping_showtimes, set_showtime_prices, showtime_end
 
 AUDITORIUMS = [("Hall 1", 8, 12), ("Hall 2", 10, 16), ("Studio", 5, 8)]
@@ -53,7 +53,7 @@ PRICE_ROWS = [("adult", "premium", Decimal("3.00")), ("child", "", Decimal("-3.5
 def demo_prices(base, currency):
     """The showtime's price rows: each ticket type's difference from the adult price (whole
     units times ten thousand in a zero-decimal currency, like demo_price)."""
-    scale = 10000 if currency_decimals(currency) == 0 else 1
+    scale = 10000 if price_decimals(currency) == 0 else 1
     types = {t.code: t for t in TicketType.objects.filter(code__in={code for code, _, _ in PRICE_ROWS})}
     return [(types[code], category, base + diff * scale) for code, category, diff in PRICE_ROWS if code in types]
 
@@ -74,7 +74,7 @@ PRICES = {"Hall 1": Decimal("9.50"), "Hall 2": Decimal("11.00"), "Studio": Decim
 def demo_price(auditorium_name, currency):
     """The hall's price; in a zero-decimal currency (vnd, jpy) ten thousand times it, whole."""
     price = PRICES.get(auditorium_name, Decimal("9.50"))
-    return (price * 10000).quantize(Decimal(1)) if currency_decimals(currency) == 0 else price
+    return (price * 10000).quantize(Decimal(1)) if price_decimals(currency) == 0 else price
 
 
 DEMO_USERS = [("demo", "demo12345", False), ("admin", "admin12345", True)]
