@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from bookings.services import hold_seats
+from bookings.holds.services import hold_seats
 from cinema.models import Auditorium, PriceCard, PriceCardPrice, Seat, ShowtimePrice, TicketType
 from cinema.services import create_auditorium
 from tests.factories import ShowtimeFactory

@@ -15,7 +15,7 @@ from cinema.models import TicketType
 from cinema.services import create_auditorium, set_showtime_prices
 from tests.factories import MovieFactory, ShowtimeFactory
 
-from .conftest import DESKTOP, PHONE
+from tests.support.browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
