@@ -1,11 +1,13 @@
 """Reads about availability. A hold past its `expires_at` counts as free here, at that instant,
 whether or not the sweeper has run (DESIGN.md rule 1: the querysets' live()/lapsed())."""
 
-from django.db.models import Prefetch
+from django.db.models import FilteredRelation, Prefetch, Q
 from django.utils import timezone
 
-from bookings.models import Booking, BookingSeat
+from bookings.models import Booking, BookingSeat, live_seat
 from cinema.models import Seat
+from cinema.pricing import ADULT, PriceList
+from core.money import amount_string
 
 AVAILABLE, HELD, SOLD = "available", "held", "sold"
 
@@ -25,17 +27,27 @@ def seat_statuses(showtime, now=None):
 
 
 def seat_map(showtime, now=None):
-    """Every seat of the showtime's auditorium in row order with its status: two queries, whatever the size."""
-    statuses = seat_statuses(showtime, now)
+    """Every seat of the showtime's auditorium, row by row from the screen, with its status, kind,
+    category, place (x, y) and adult price: two queries whatever the size (the price rows, and
+    the seats joined to the rows that take them now). `showtime` needs its price and currency."""
+    now = now or timezone.now()
+    prices = PriceList.of(showtime)
+    adult = {}
+    taking = FilteredRelation("booking_seats", condition=Q(booking_seats__showtime=showtime.pk) & live_seat(now, "booking_seats__"))
     seats = (
         Seat.objects.filter(auditorium_id=showtime.auditorium_id)
-        .order_by("row_index", "number")
-        .values_list("id", "row", "number", "label")
+        .annotate(taking=taking)
+        .order_by("y", "x")
+        .values_list("id", "row", "number", "label", "kind", "category", "x", "y", "taking__id", "taking__expires_at")
     )
-    return [
-        {"id": pk, "row": row, "number": number, "label": label, "status": statuses.get(pk, AVAILABLE)}
-        for pk, row, number, label in seats
-    ]
+    rows = []
+    for pk, row, number, label, kind, category, x, y, taken_by, expires_at in seats:
+        if category not in adult:
+            adult[category] = amount_string(prices.get(ADULT, category), showtime.currency)
+        status = AVAILABLE if taken_by is None else SOLD if expires_at is None else HELD
+        rows.append({"id": pk, "row": row, "number": number, "label": label, "status": status, "kind": kind,
+                     "category": category, "x": x, "y": y, "price": adult[category]})
+    return rows
 
 
 def occupancy(showtime, now=None):

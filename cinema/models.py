@@ -115,7 +115,7 @@ class ShowtimePrice(models.Model):
     How a ticket's price is found from these rows is cinema.pricing's one rule."""
 
     showtime = models.ForeignKey(Showtime, on_delete=models.CASCADE, related_name="prices")
-    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
+    ticket_type = models.ForeignKey(TicketType, to_field="code", on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, blank=True, help_text="blank: any seat category")
     price = models.DecimalField(max_digits=12, decimal_places=2)
 
@@ -144,7 +144,7 @@ class PriceCard(models.Model):
 
 class PriceCardPrice(models.Model):
     card = models.ForeignKey(PriceCard, on_delete=models.CASCADE, related_name="prices")
-    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
+    ticket_type = models.ForeignKey(TicketType, to_field="code", on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, blank=True, help_text="blank: any seat category")
     price = models.DecimalField(max_digits=12, decimal_places=2)
 

@@ -7,6 +7,8 @@ showtime's own `price`; else that ticket type is not on sale there."""
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .models import ShowtimePrice
+
 ADULT = "adult"
 ANY_CATEGORY = ""
 
@@ -42,8 +44,12 @@ class PriceList:
 
     @classmethod
     def of(cls, showtime):
-        rows = showtime.prices.values_list("ticket_type__code", "category", "price")
-        return cls({(code, category): price for code, category, price in rows}, showtime.price)
+        return cls.of_showtime_id(showtime.pk, showtime.price)
+
+    @classmethod
+    def of_showtime_id(cls, showtime_id, base_price):
+        rows = ShowtimePrice.objects.filter(showtime_id=showtime_id).values_list("ticket_type_id", "category", "price")
+        return cls({(code, category): price for code, category, price in rows}, base_price)
 
     def price(self, ticket_type, category):
         """The ticket's price, or TicketTypeNotOnSale."""

@@ -116,12 +116,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='showtimeprice',
             name='ticket_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cinema.tickettype'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cinema.tickettype', to_field='code'),
         ),
         migrations.AddField(
             model_name='pricecardprice',
             name='ticket_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cinema.tickettype'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cinema.tickettype', to_field='code'),
         ),
         migrations.AddConstraint(
             model_name='showtimeprice',

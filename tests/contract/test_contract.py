@@ -50,6 +50,9 @@ MOVIE_FIELDS = {"id", "title", "slug", "overview", "runtime_minutes", "release_d
 AUDITORIUM_FIELDS = {"id", "name", "seat_count"}
 SHOWTIME_FIELDS = {"id", "movie", "auditorium", "starts_at", "price", "currency"}
 SEAT_FIELDS = {"id", "row", "number", "label", "status"}
+# Additions of API version 1 (layouts and prices): each seat of the map, each seat of a booking, each ticket.
+SEAT_MAP_ADDED = {"kind", "category", "x", "y", "price"}
+PRICED = {"ticket_type", "price"}
 BOOKING_FIELDS = {
     "id", "reference", "status", "showtime", "seats", "total", "currency", "expires_at", "paid_at",
     "cancelled_at", "refund_amount", "refund_status",
@@ -225,7 +228,7 @@ def test_a_created_showtime_answers_money_and_time_in_contract_form(staff_client
 def test_seat_map_is_exactly_showtime_and_seats(world, anon_client):
     body = anon_client.get(fill("/api/v1/showtimes/{showtime}/seats/", world)).json()
     assert set(body) == {"showtime", "seats"}
-    assert all(set(seat) == SEAT_FIELDS for seat in body["seats"])
+    assert all(set(seat) == SEAT_FIELDS | SEAT_MAP_ADDED for seat in body["seats"])
     assert {seat["status"] for seat in body["seats"]} == {"available", "held", "sold"}
 
 
@@ -239,7 +242,9 @@ def test_hold_answers_201_with_every_listed_field(user_client, showtime):
     body = response.json()
     # Fields may be added, never dropped: created_at is the one addition.
     assert BOOKING_FIELDS <= set(body) and set(body) - BOOKING_FIELDS <= {"created_at"}, set(body) ^ BOOKING_FIELDS
-    assert set(body["seats"][0]) == {"id", "label"}
+    assert set(body["seats"][0]) == {"id", "label"} | PRICED
+    assert body["seats"][0]["ticket_type"] == "adult"
+    assert_money(body["seats"][0]["price"], body["currency"])
     assert body["status"] == "pending" and body["refund_status"] == "none"
     assert_money(body["total"], body["currency"])
     assert_timestamp(body["expires_at"])
@@ -252,7 +257,7 @@ def test_a_paid_booking_reads_with_tickets_money_and_timestamps(world, user_clie
         assert body["status"] == "paid"
         assert_timestamp(body["paid_at"])
         assert_money(body["total"], body["currency"])
-        assert [set(t) for t in body["tickets"]] == [TICKET_FIELDS] * 2
+        assert [set(t) for t in body["tickets"]] == [TICKET_FIELDS | PRICED] * 2
         for ticket in body["tickets"]:
             assert urlparse(ticket["qr_url"]).scheme in ("http", "https")  # usable as is by a client
 
