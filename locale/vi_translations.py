@@ -33,6 +33,12 @@ VI = {
     "Best seats": "Ghế đẹp nhất",
     "A ticket type you chose is not sold for one of these seats.": "Một loại vé bạn chọn không bán cho một trong các ghế này.",
     "You chose more tickets than seats.": "Bạn chọn nhiều vé hơn số ghế.",
+    "Say how many tickets you want first.": "Hãy chọn số vé bạn muốn trước.",
+    "One of the ticket types you chose is not sold for these seats.": "Một loại vé bạn chọn không bán cho các ghế này.",
+    "A companion seat is sold together with the wheelchair space beside it until shortly before the show.":
+        "Ghế người đi kèm chỉ bán cùng chỗ xe lăn bên cạnh cho đến gần giờ chiếu.",
+    ("No row has that many free seats side by side; at most %(largest)d is. Ask for fewer, or pick seats yourself.",):
+        "Không hàng nào còn chừng ấy ghế trống liền nhau; nhiều nhất là %(largest)d ghế. Hãy chọn ít hơn hoặc tự chọn ghế.",
     # booking page: a declined delayed payment
     "Your payment did not go through": "Thanh toán của bạn không thành công",
     "Your bank declined the payment, so nothing was charged and the seats have been released.":

@@ -23,20 +23,6 @@ def ticket_type_name(ticket_type):
     return TICKET_TYPE_NAMES.get(ticket_type.code, ticket_type.name)
 
 
-def with_places(seats, showtime, prices):
-    """Until the seat map carries them (issue 11, part B): each seat's kind, category, x, y and
-    adult price, read in one query. Seats come back in reading order (row, then column)."""
-    places = {
-        pk: (kind, category, x, y)
-        for pk, kind, category, x, y in Seat.objects.filter(auditorium_id=showtime.auditorium_id)
-        .values_list("pk", "kind", "category", "x", "y")
-    }
-    for seat in seats:
-        seat["kind"], seat["category"], seat["x"], seat["y"] = places[seat["id"]]
-        seat["price"] = prices.get(ADULT, seat["category"])
-    return sorted(seats, key=lambda s: (s["y"], s["x"]))
-
-
 def drawn_rows(seats, categories):
     """[(row label, [seat dict or None per column])] from the seat map, each seat with its
     `cat` (colour index of its category) and `kind_name`; None is an aisle or a gap."""
@@ -75,16 +61,34 @@ class TicketCountError(ValueError):
     pass
 
 
-def assign_ticket_types(seat_ids, counts, codes):
-    """[(seat id, ticket type)]: the picked seats, in the order given (the hall's reading order),
-    take the counted types in the order of `codes`; seats left over are adult tickets.
+def counts_from(data, codes):
+    """{code: n} of the ticket-type step's fields `tickets-<code>` (anything else counts 0)."""
+    counts = {}
+    for code in codes:
+        raw = str(data.get(f"tickets-{code}", "")).strip()
+        counts[code] = int(raw) if raw.isdigit() else 0
+    return counts
 
-    `counts`: {code: n} as the customer typed them. More tickets than seats (leaving adults aside,
-    which only fill up) is a TicketCountError."""
-    others = [(code, counts.get(code, 0)) for code in codes if code != ADULT]
-    wanted = sum(n for _, n in others)
-    if wanted > len(seat_ids):
-        raise TicketCountError(wanted)
-    types = [code for code, n in others for _ in range(n)]
-    types += [ADULT] * (len(seat_ids) - len(types))
-    return list(zip(seat_ids, types))
+
+def ticket_list(counts, codes, seats=None):
+    """The ticket types in the order seats take them: the counted child, senior… tickets first
+    (in the types' order), then adults: as many as counted, or, given `seats`, as many as the
+    other types leave. More non-adult tickets than seats is a TicketCountError."""
+    types = [code for code in codes if code != ADULT for _ in range(counts.get(code, 0))]
+    if seats is None:
+        return types + [ADULT] * counts.get(ADULT, 0)
+    if len(types) > seats:
+        raise TicketCountError(len(types))
+    return types + [ADULT] * (seats - len(types))
+
+
+def reading_order(seat_ids):
+    """A sort key putting seat ids in the hall's reading order (row from the screen, then column)."""
+    places = {pk: (y, x) for pk, y, x in Seat.objects.filter(pk__in=seat_ids).values_list("pk", "y", "x")}
+    return lambda seat_id: places.get(seat_id, (0, 0))
+
+
+def assign_ticket_types(seat_ids, counts, codes):
+    """[(seat id, ticket type)]: the picked seats, in the hall's reading order, take the types of
+    ticket_list (site.js prices a selection the same way)."""
+    return list(zip(seat_ids, ticket_list(counts, codes, seats=len(seat_ids))))

@@ -24,7 +24,7 @@ from django.views.i18n import set_language as django_set_language
 from accounts.services import update_preferences
 from bookings import selectors
 from bookings.models import Booking
-from cinema.models import Movie, Showtime
+from cinema.models import Movie, Showtime, TicketType
 from cinema.pricing import ADULT, PriceList
 
 from . import booking_ops, catalogue, hall
@@ -65,7 +65,6 @@ def showtime_detail(request, pk):
     started = showtime.starts_at <= timezone.now()
     categories = showtime.auditorium.categories
     prices = PriceList.of(showtime)
-    seats = hall.with_places(seats, showtime, prices)
     rows = hall.drawn_rows(seats, categories)
     choices = hall.ticket_choices(categories, prices)
     picked = [by_id[i] for i in selected]
@@ -105,20 +104,34 @@ def showtime_url(showtime, seat_ids=()):
 
 @require_POST
 def hold(request, pk):
-    """Hold the picked seats for the signed-in user, then go to the booking page to pay."""
+    """Hold the picked seats (or, with "Best seats", the best ones for the tickets counted) for
+    the signed-in user, each with the ticket type of the ticket-type step; then the booking page."""
     showtime = get_object_or_404(Showtime.objects.select_related("auditorium"), pk=pk)
     seat_ids = seat_ids_from(request.POST)
     back = showtime_url(showtime, seat_ids)
     if not request.user.is_authenticated:
         messages.info(request, _("Please sign in to hold your seats. Your selection is kept."))
         return redirect_to_login(back)
-    if not seat_ids:
-        messages.error(request, _("Pick at least one seat first."))
+    codes = list(TicketType.objects.values_list("code", flat=True))
+    counts = hall.counts_from(request.POST, codes)
+    best = "best" in request.POST
+    wanted = hall.ticket_list(counts, codes) if best else seat_ids
+    if not wanted:
+        messages.error(request, _("Say how many tickets you want first.") if best else _("Pick at least one seat first."))
         return redirect(back)
-    if len(seat_ids) > settings.MAX_SEATS_PER_BOOKING:
+    if len(wanted) > settings.MAX_SEATS_PER_BOOKING:
         messages.error(request, max_seats_message())
         return redirect(back)
-    outcome = booking_ops.hold(request.user, showtime, seat_ids)
+    if best:
+        outcome = booking_ops.hold_best(request.user, showtime, wanted)
+    else:
+        in_reading_order = sorted(seat_ids, key=hall.reading_order(seat_ids))
+        try:
+            tickets = dict(hall.assign_ticket_types(in_reading_order, counts, codes))
+        except hall.TicketCountError:
+            messages.error(request, _("You chose more tickets than seats."))
+            return redirect(back)
+        outcome = booking_ops.hold(request.user, showtime, seat_ids, tickets=tickets)
     if outcome.booking is None:
         messages.error(request, outcome.message)
         return redirect(showtime_url(showtime, outcome.keep_seat_ids))

@@ -121,7 +121,7 @@ def test_the_showtime_price_rows_refuse_decimals_in_a_zero_decimal_currency(admi
         "starts_at_0": starts.strftime("%Y-%m-%d"), "starts_at_1": starts.strftime("%H:%M:%S"),
         "price": "120000", "currency": "vnd",
         "prices-TOTAL_FORMS": "1", "prices-INITIAL_FORMS": "0", "prices-MIN_NUM_FORMS": "0", "prices-MAX_NUM_FORMS": "1000",
-        "prices-0-ticket_type": child.pk, "prices-0-category": "", "prices-0-price": "60000.50",
+        "prices-0-ticket_type": child.code, "prices-0-category": "", "prices-0-price": "60000.50",
     })
 
     assert response.status_code == 200

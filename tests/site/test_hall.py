@@ -180,3 +180,55 @@ def test_the_hall_in_vietnamese(chromium, wide_showtime, screenshot):
     expect(seat(page, "A1")).to_have_accessible_name(re.compile(r"^Hàng A, ghế 1, Thường, chỗ cho xe lăn"))
     screenshot(page, "hall-vi", full_page=False)
     context.close()
+
+
+def signed_in(chromium, showtime, username, viewport):
+    """(context, page, user): a customer signed in through the login page, on the seat picker."""
+    from django.conf import settings
+
+    from tests.factories import UserFactory
+
+    customer = UserFactory(username=username)
+    context = chromium.new_context(viewport=viewport, locale="en-US")
+    page = context.new_page()
+    page.goto(f"{settings.SITE_URL}/accounts/login/")
+    page.fill("#id_username", customer.username)
+    page.fill("#id_password", "pw-12345678")
+    page.get_by_role("button", name="Sign in").last.click()
+    page.goto(showtime_url(showtime))
+    return context, page, customer
+
+
+def test_picked_seats_are_held_with_the_ticket_types_chosen(chromium, wide_showtime, screenshot):
+    from bookings.models import Booking
+
+    context, page, customer = signed_in(chromium, wide_showtime, "family", PHONE)
+    seat(page, "J7").click()
+    seat(page, "E7").click()
+    page.fill("#tickets-child", "1")
+    expect(page.locator("[data-total]")).to_have_text("$21.50")
+    page.locator("[data-hold-button]").click()
+
+    expect(page).to_have_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
+    booking = Booking.objects.get(user=customer)
+    assert sorted(booking.booking_seats.values_list("seat__label", "ticket_type_id", "price")) == [
+        ("E7", "child", Decimal("7.50")), ("J7", "adult", Decimal("14.00"))]
+    assert booking.total == Decimal("21.50")
+    screenshot(page, "held-with-types", full_page=False)
+    context.close()
+
+
+def test_best_seats_holds_the_counted_tickets_side_by_side(chromium, wide_showtime, screenshot):
+    from bookings.models import Booking
+
+    context, page, customer = signed_in(chromium, wide_showtime, "best", DESKTOP)
+    page.fill("#tickets-adult", "1")
+    page.fill("#tickets-child", "1")
+    page.get_by_role("button", name="Best seats").click()
+
+    expect(page).to_have_url(re.compile(r"/bookings/[0-9a-f-]{36}/$"))
+    expect(page.locator(".seat-labels")).to_have_text("G8, G9")  # two thirds back, mid-row
+    booking = Booking.objects.get(user=customer)
+    assert sorted(booking.booking_seats.values_list("seat__label", "ticket_type_id")) == [("G8", "child"), ("G9", "adult")]
+    screenshot(page, "best-seats-held", full_page=False)
+    context.close()
