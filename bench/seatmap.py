@@ -1,7 +1,9 @@
 """Seat-map latency at 100 vs 2,000 seats: `python bench/seatmap.py [--requests N]`.
 
 GET /api/v1/showtimes/{id}/seats/ through the whole Django stack (middleware, DRF, JSON), in
-process with Django's test client, on a 10 x 10 hall and a 40 x 50 hall, each with half its
+process with Django's test client, on a 10 x 10 hall and a 40 x 50 hall drawn from layouts
+(two aisles, a premium back third, wheelchair spaces with companions in the front row) with
+price rows by ticket type and category, each with half its
 seats taken (30 % held, 10 % held but lapsed, 10 % sold), in alternating rounds so that both
 sizes see the same machine load. Prints p50 / p95 / p99 / mean per size, the queries per
 request, and how much slower the big map is per request and per seat. Bounded: about N x 2
@@ -20,15 +22,33 @@ SIZES = {100: (10, 10), 2000: (40, 50)}
 ROUNDS = 10
 
 
+def layout(rows, per_row):
+    """Rows of `per_row` seats with an aisle after each third, the back third premium, and a
+    wheelchair space with its companion at both ends of the front row."""
+    def cell(r, n):
+        if r == 0 and n in (1, per_row):
+            return {"number": n, "kind": "wheelchair"}
+        if r == 0 and n in (2, per_row - 1):
+            return {"number": n, "kind": "companion"}
+        return n
+
+    third = per_row // 3
+    return {"rows": [
+        {"label": f"R{r}", "category": "premium" if r >= rows * 2 // 3 else "standard",
+         "seats": [c for n in range(1, per_row + 1) for c in ([cell(r, n)] + ([None] if n in (third, 2 * third) else []))]}
+        for r in range(rows)
+    ]}
+
+
 def build_showtime(rows, per_row, users):
     """A showtime whose hall is half taken: held, held-but-lapsed and sold seats."""
     from django.utils import timezone
 
     from bookings.models import Booking, BookingSeat
-    from cinema.models import Showtime
-    from cinema.services import create_auditorium, create_movie
+    from cinema.models import Showtime, TicketType
+    from cinema.services import create_auditorium, create_movie, set_showtime_prices
 
-    hall = create_auditorium(name=f"Hall {rows}x{per_row}", rows=rows, seats_per_row=per_row)
+    hall = create_auditorium(name=f"Hall {rows}x{per_row}", layout=layout(rows, per_row))
     movie = create_movie(title=f"Bench {rows}x{per_row}", runtime_minutes=100)
     now = timezone.now()
     starts = now + timedelta(days=3)
@@ -36,6 +56,9 @@ def build_showtime(rows, per_row, users):
         movie=movie, auditorium=hall, starts_at=starts, ends_at=starts + timedelta(minutes=115),
         price=Decimal("9.50"), currency="usd",
     )
+    types = {t.code: t for t in TicketType.objects.all()}
+    set_showtime_prices(showtime, [(types["adult"], "premium", Decimal("13.50")), (types["child"], "", Decimal("6.00")),
+                                   (types["student"], "", Decimal("7.50"))])
     seats = list(hall.seats.order_by("id"))
     plan = [("held", now + timedelta(minutes=10))] * 30 + [("lapsed", now - timedelta(minutes=1))] * 10 + [
         ("sold", None)

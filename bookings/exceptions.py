@@ -41,3 +41,22 @@ class CheckoutRefused(BookingError):
     """The booking cannot be paid now: `not_pending` or `hold_expired`."""
 
     code = "not_pending"
+
+
+class TicketTypeNotOnSale(BookingError):
+    """A ticket's type has no price for its seat at this showtime (cinema.pricing): 400."""
+
+    code = "ticket_type_not_on_sale"
+
+
+class CompanionNeedsWheelchair(BookingError):
+    """A companion seat asked for without the wheelchair space beside it, before
+    ACCESSIBLE_RELEASE_MINUTES ahead of the start: 409 with the companion `seats`."""
+
+    code = "companion_needs_wheelchair"
+
+
+class NoAdjacentSeats(BookingError):
+    """No row has `quantity` free seats side by side: 409 with `largest`, the most there are."""
+
+    code = "no_adjacent_seats"

@@ -5,6 +5,9 @@ Every place that locks booking or seat rows comes through here, in this order:
 1. the (user, showtime) hold lock: a transaction-scoped advisory lock on PostgreSQL
    (`pg_advisory_xact_lock`), so that one user's concurrent holds on one showtime run one
    after the other and the MAX_PENDING_HOLDS_PER_SHOWTIME count cannot be overshot;
+   1b. the showtime's seating lock (advisory too), taken only by holds that choose their seats
+   (best available, waitlist offers): the choice reads which seats are free, so two choosers
+   must not read at once; holds of named seats never take it;
 2. seat rows, sorted by id;
 3. booking rows, sorted by id;
 4. the bookings' BookingSeat rows, sorted by seat.
@@ -25,6 +28,8 @@ from cinema.models import Seat
 LOCK_TIMEOUT_MS = 5000
 # The first key of the two-int advisory lock: which kind of lock this is (ASCII "hold").
 HOLD_LOCK_NAMESPACE = 0x686F6C64
+# … and of the showtime's seating lock (ASCII "seat").
+SEATING_LOCK_NAMESPACE = 0x73656174
 
 
 class NotInTransaction(RuntimeError):
@@ -48,15 +53,24 @@ def lock_user_showtime(user_id, showtime_id):
     An advisory lock costs one statement and no row (locking the user row would also block
     that user's other writes); the lock timeout is set in the same statement. On databases
     without advisory locks (SQLite, which runs one writer at a time anyway) it is a no-op."""
+    _advisory_lock(HOLD_LOCK_NAMESPACE, zlib.crc32(f"{user_id}:{showtime_id}".encode()) - 2**31)  # signed int4 keys
+
+
+def lock_showtime_seating(showtime_id):
+    """Step 1b: serialise the holds that choose seats on one showtime (see the module docstring)
+    until the transaction ends. A no-op on databases without advisory locks (SQLite)."""
+    _advisory_lock(SEATING_LOCK_NAMESPACE, int(showtime_id) % 2**31)
+
+
+def _advisory_lock(namespace, key):
     if not connection.in_atomic_block:
         raise NotInTransaction("bookings.locking must be called inside transaction.atomic()")
     if connection.vendor != "postgresql":
         return
-    key = zlib.crc32(f"{user_id}:{showtime_id}".encode()) - 2**31  # two signed int4 keys
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('lock_timeout', %s, true), pg_advisory_xact_lock(%s, %s)",
-            [f"{LOCK_TIMEOUT_MS}ms", HOLD_LOCK_NAMESPACE, key],
+            [f"{LOCK_TIMEOUT_MS}ms", namespace, key],
         )
     connection._bookings_locking_block = connection.atomic_blocks[0]
 

@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from cinema.models import Seat, Showtime
+from cinema.models import Seat, Showtime, TicketType
+from cinema.pricing import ADULT
 from core.webhooks import StoredWebhookEvent
 
 # Unambiguous characters: no 0/O, 1/I/L.
@@ -30,6 +31,14 @@ def new_reference():
 def _lapsed(at, prefix=""):
     """Q of a hold that has run out at `at` (prefix: the path to a Booking's fields)."""
     return Q(**{f"{prefix}status": "pending", f"{prefix}expires_at__lte": at})
+
+
+def live_seat(at, prefix=""):
+    """Q of a BookingSeat row that holds or sells its seat at `at` (prefix: the path to the row's
+    fields, e.g. "booking_seats__" from a Seat): active, and sold (no expiry) or within its hold."""
+    return Q(**{f"{prefix}active": True}) & (
+        Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": at})
+    )
 
 
 class BookingQuerySet(models.QuerySet):
@@ -54,7 +63,7 @@ class BookingSeatQuerySet(models.QuerySet):
         return self.filter(active=True, expires_at__lte=at or timezone.now())
 
     def live(self, at=None):
-        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at or timezone.now()), active=True)
+        return self.filter(live_seat(at or timezone.now()))
 
 
 class Booking(models.Model):
@@ -131,7 +140,9 @@ class BookingSeat(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="booking_seats")
     showtime = models.ForeignKey(Showtime, on_delete=models.PROTECT, related_name="booking_seats")
-    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="booking_seats")
+    # The ticket this seat is sold as, by code (so reading it needs no join), and its price.
+    ticket_type = models.ForeignKey(TicketType, to_field="code", on_delete=models.PROTECT, default=ADULT, related_name="+")
     price = models.DecimalField(max_digits=12, decimal_places=2)
     active = models.BooleanField(default=True)
     # Copied from the booking so that availability is one indexed read of this table.
@@ -157,6 +168,8 @@ class Ticket(models.Model):
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="tickets")
     seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="+")
+    ticket_type = models.ForeignKey(TicketType, to_field="code", on_delete=models.PROTECT, default=ADULT, related_name="+")
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     code = models.CharField(max_length=64, unique=True, default=new_ticket_code)
     created_at = models.DateTimeField(auto_now_add=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)

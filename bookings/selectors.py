@@ -1,11 +1,22 @@
 """Reads about availability. A hold past its `expires_at` counts as free here, at that instant,
 whether or not the sweeper has run (DESIGN.md rule 1: the querysets' live()/lapsed())."""
 
-from django.db.models import Prefetch
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DecimalField,
+    ExpressionWrapper,
+    Prefetch,
+    Q,
+    Value,
+)
 from django.utils import timezone
 
 from bookings.models import Booking, BookingSeat
-from cinema.models import Seat
+from cinema.models import Seat, ShowtimePrice
+from cinema.pricing import ADULT, PriceList
+from core.money import amount_string
 
 AVAILABLE, HELD, SOLD = "available", "held", "sold"
 
@@ -25,17 +36,48 @@ def seat_statuses(showtime, now=None):
 
 
 def seat_map(showtime, now=None):
-    """Every seat of the showtime's auditorium in row order with its status: two queries, whatever the size."""
-    statuses = seat_statuses(showtime, now)
+    """Every seat of the showtime's auditorium, row by row from the screen, with its status, kind,
+    category, place (x, y) and adult price: two queries whatever the size. `showtime` needs its
+    price and currency.
+
+    The first query reads the rows taking seats now and the showtime's price rows together
+    (UNION ALL: the same round trip the statuses alone cost); the second the seats. Both are
+    plain index reads, whatever the statistics say (a join of seats to their takers was planned
+    as a nested loop over every row while a new hall had no statistics: 167 ms at 2,000 seats)."""
+    now = now or timezone.now()
+    statuses, price_rows = {}, {}
+    for seat_id, sold, ticket_type, category, price in _statuses_and_prices(showtime, now):
+        if seat_id is None:
+            price_rows[(ticket_type, category)] = price
+        else:
+            statuses[seat_id] = SOLD if sold else HELD
+    prices = PriceList(price_rows, showtime.price)
+    adult = {}
     seats = (
         Seat.objects.filter(auditorium_id=showtime.auditorium_id)
-        .order_by("row_index", "number")
-        .values_list("id", "row", "number", "label")
+        .order_by("y", "x")
+        .values_list("id", "row", "number", "label", "kind", "category", "x", "y")
     )
-    return [
-        {"id": pk, "row": row, "number": number, "label": label, "status": statuses.get(pk, AVAILABLE)}
-        for pk, row, number, label in seats
-    ]
+    rows = []
+    for pk, row, number, label, kind, category, x, y in seats:
+        if category not in adult:
+            adult[category] = amount_string(prices.get(ADULT, category), showtime.currency)
+        rows.append({"id": pk, "row": row, "number": number, "label": label, "status": statuses.get(pk, AVAILABLE),
+                     "kind": kind, "category": category, "x": x, "y": y, "price": adult[category]})
+    return rows
+
+
+def _statuses_and_prices(showtime, now):
+    """(seat id, sold, None, None, None) per seat taken now, then (None, None, ticket type,
+    category, price) per price row of the showtime: one query."""
+    sold = ExpressionWrapper(Q(expires_at__isnull=True), output_field=BooleanField())
+    taking = taking_seats(showtime, now).order_by().values_list(
+        "seat_id", sold, Value(None, CharField()), Value(None, CharField()), Value(None, DecimalField())
+    )
+    priced = ShowtimePrice.objects.filter(showtime_id=showtime.pk).order_by().values_list(
+        Value(None, BigIntegerField()), Value(None, BooleanField()), "ticket_type_id", "category", "price"
+    )
+    return taking.union(priced, all=True)
 
 
 def occupancy(showtime, now=None):

@@ -8,4 +8,6 @@ urlpatterns = [
     path("movies/<int:pk>/poster/", views.MoviePoster.as_view(), name="movie-poster"),
     path("auditoriums/", views.AuditoriumListCreate.as_view(), name="auditorium-list"),
     path("showtimes/", views.ShowtimeListCreate.as_view(), name="showtime-list"),
+    path("showtimes/<int:pk>/", views.ShowtimeDetail.as_view(), name="showtime-detail"),
+    path("ticket-types/", views.TicketTypeList.as_view(), name="ticket-type-list"),
 ]

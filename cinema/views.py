@@ -15,9 +15,15 @@ from rest_framework.views import APIView
 
 from . import posters
 
-from .models import Auditorium, Movie, Showtime
+from .models import Auditorium, Movie, Showtime, TicketType
 from .permissions import IsStaff, IsStaffOrReadOnly
-from .serializers import AuditoriumSerializer, MovieSerializer, ShowtimeQuerySerializer, ShowtimeSerializer
+from .serializers import (
+    AuditoriumSerializer,
+    MovieSerializer,
+    ShowtimeQuerySerializer,
+    ShowtimeSerializer,
+    TicketTypeSerializer,
+)
 
 
 class MovieListCreate(generics.ListCreateAPIView):
@@ -32,7 +38,8 @@ class MovieListCreate(generics.ListCreateAPIView):
 
 
 class AuditoriumListCreate(generics.ListCreateAPIView):
-    """GET: auditoriums with their seat count. POST (staff): {name, rows, seats_per_row} makes the grid."""
+    """GET: auditoriums with their seat count and categories. POST (staff): {name, layout} draws
+    the hall (aisles, wheelchair spaces, categories), or {name, rows, seats_per_row} a plain grid."""
 
     serializer_class = AuditoriumSerializer
     permission_classes = [IsStaffOrReadOnly]
@@ -44,6 +51,10 @@ class ShowtimeListCreate(generics.ListCreateAPIView):
 
     serializer_class = ShowtimeSerializer
     permission_classes = [IsStaffOrReadOnly]
+
+    def get_serializer_context(self):
+        # The created showtime answers with its resolved prices; the list stays one query.
+        return {**super().get_serializer_context(), "with_prices": self.request.method == "POST"}
 
     @extend_schema(parameters=[OpenApiParameter("movie", int, description="only this movie's showtimes")])
     def get(self, request, *args, **kwargs):
@@ -89,3 +100,21 @@ def poster_file(request, name):
     response = FileResponse(default_storage.open(path, "rb"), content_type="image/webp")
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
+
+
+class ShowtimeDetail(generics.RetrieveAPIView):
+    """GET: one showtime with its resolved `prices` (every ticket type in every seat category)."""
+
+    serializer_class = ShowtimeSerializer
+    queryset = Showtime.objects.select_related("auditorium")
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "with_prices": True}
+
+
+class TicketTypeList(generics.ListAPIView):
+    """GET (anyone): the ticket types: code, name, and whether the door must ask for proof."""
+
+    serializer_class = TicketTypeSerializer
+    permission_classes = [IsStaffOrReadOnly]
+    queryset = TicketType.objects.order_by("position", "code")

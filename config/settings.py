@@ -234,6 +234,8 @@ BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
 EXPIRY_SWEEP_SECONDS = env.int("EXPIRY_SWEEP_SECONDS", default=10)  # interval of bookings.expire_unpaid_bookings (a migration makes the schedule)
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
 MAX_PENDING_HOLDS_PER_SHOWTIME = env.int("MAX_PENDING_HOLDS_PER_SHOWTIME", default=2)
+# Companion seats go only with their wheelchair space until this many minutes before the start.
+ACCESSIBLE_RELEASE_MINUTES = env.int("ACCESSIBLE_RELEASE_MINUTES", default=60)
 SHOWTIME_CLEANING_MINUTES = env.int("SHOWTIME_CLEANING_MINUTES", default=15)
 REFUND_FULL_HOURS = env.int("REFUND_FULL_HOURS", default=24)
 REFUND_NONE_HOURS = env.int("REFUND_NONE_HOURS", default=2)

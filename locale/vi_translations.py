@@ -8,6 +8,37 @@ import re
 from pathlib import Path
 
 VI = {
+    # seat picker: halls with layouts, categories, ticket types (issue 11)
+    "Adult": "Người lớn",
+    "Child": "Trẻ em",
+    "Senior": "Người cao tuổi",
+    "Student": "Học sinh, sinh viên",
+    "Standard": "Thường",
+    "Premium": "Cao cấp",
+    "Couple seat": "Ghế đôi",
+    "VIP": "VIP",
+    "wheelchair space": "chỗ cho xe lăn",
+    "companion seat": "ghế người đi kèm",
+    "On hold": "Đang giữ",
+    "Wheelchair space": "Chỗ cho xe lăn",
+    "Companion seat": "Ghế người đi kèm",
+    "Row %(row)s, seat %(number)s": "Hàng %(row)s, ghế %(number)s",
+    "Tickets": "Vé",
+    "How many of each? Picked seats beyond these are adult tickets; “Best seats” finds this many side by side.":
+        "Mỗi loại bao nhiêu vé? Ghế chọn thêm ngoài số này là vé người lớn; “Ghế đẹp nhất” tìm chừng ấy ghế liền nhau.",
+    ("A companion seat goes with the wheelchair space beside it until %(minutes)s minute before the show.",):
+        "Ghế người đi kèm chỉ bán cùng chỗ xe lăn bên cạnh cho đến %(minutes)s phút trước giờ chiếu.",
+    "from": "từ",
+    "ID checked at the door": "Kiểm tra giấy tờ tại cửa",
+    "Best seats": "Ghế đẹp nhất",
+    "A ticket type you chose is not sold for one of these seats.": "Một loại vé bạn chọn không bán cho một trong các ghế này.",
+    "You chose more tickets than seats.": "Bạn chọn nhiều vé hơn số ghế.",
+    "Say how many tickets you want first.": "Hãy chọn số vé bạn muốn trước.",
+    "One of the ticket types you chose is not sold for these seats.": "Một loại vé bạn chọn không bán cho các ghế này.",
+    "A companion seat is sold together with the wheelchair space beside it until shortly before the show.":
+        "Ghế người đi kèm chỉ bán cùng chỗ xe lăn bên cạnh cho đến gần giờ chiếu.",
+    ("No row has that many free seats side by side; at most %(largest)d is. Ask for fewer, or pick seats yourself.",):
+        "Không hàng nào còn chừng ấy ghế trống liền nhau; nhiều nhất là %(largest)d ghế. Hãy chọn ít hơn hoặc tự chọn ghế.",
     # booking page: a declined delayed payment
     "Your payment did not go through": "Thanh toán của bạn không thành công",
     "Your bank declined the payment, so nothing was charged and the seats have been released.":

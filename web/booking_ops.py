@@ -64,9 +64,12 @@ class HoldOutcome:
     keep_seat_ids: list = field(default_factory=list)
 
 
-def hold(user, showtime, seat_ids):
-    """bookings.holds.services.hold_seats, its refusals as a message and the seats worth keeping picked."""
+def hold(user, showtime, seat_ids, tickets=None):
+    """bookings.holds.services.hold_seats (`tickets`: {seat id: ticket type}), its refusals as a
+    message and the seats worth keeping picked."""
     try:
+        if tickets is not None:
+            return HoldOutcome(booking=hold_services.hold_seats(user, showtime, tickets=tickets))
         return HoldOutcome(booking=hold_services.hold_seats(user, showtime, seat_ids))
     except SeatsUnavailable as exc:
         taken = list(exc.extra.get("seats") or [])
@@ -78,6 +81,14 @@ def hold(user, showtime, seat_ids):
     except BookingError as exc:
         keep = [i for i in seat_ids if i not in (exc.extra.get("seats") or [])]
         return HoldOutcome(message=hold_refused_message(exc), keep_seat_ids=keep)
+
+
+def hold_best(user, showtime, ticket_types):
+    """bookings.holds.services.hold_best_seats for these tickets, its refusals as a message."""
+    try:
+        return HoldOutcome(booking=hold_services.hold_best_seats(user, showtime, len(ticket_types), ticket_types))
+    except BookingError as exc:
+        return HoldOutcome(message=hold_refused_message(exc))
 
 
 def own_hold_of(user, showtime, seat_ids):
@@ -93,11 +104,21 @@ def hold_refused_message(exc):
         "showtime_started": _("This showtime has already started: seats can no longer be booked."),
         "too_many_seats": _("That is more seats than one booking can hold."),
         "no_seats": _("Pick at least one seat first."),
+        "ticket_type_not_on_sale": _("One of the ticket types you chose is not sold for these seats."),
+        "companion_needs_wheelchair": _(
+            "A companion seat is sold together with the wheelchair space beside it until shortly before the show."
+        ),
         "too_many_holds": _(
             "You already have seats on hold for this showtime. Pay for them or release them first "
             "(see My bookings)."
         ),
     }
+    if exc.code == "no_adjacent_seats":
+        return ngettext(
+            "No row has that many free seats side by side; at most %(largest)d is. Ask for fewer, or pick seats yourself.",
+            "No row has that many free seats side by side; at most %(largest)d are. Ask for fewer, or pick seats yourself.",
+            exc.extra.get("largest", 0),
+        ) % {"largest": exc.extra.get("largest", 0)}
     return messages.get(exc.code) or _("We could not hold these seats. Please pick them again.")
 
 

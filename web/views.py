@@ -2,6 +2,7 @@
 
 Failures end as a friendly message on a page (django.contrib.messages), never a raw error."""
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -26,9 +27,10 @@ from accounts.services import verify_email as verify_email_token
 from accounts.throttling import SIGNIN_FAILURE, SIGNUP, ClientAddressThrottle
 from bookings import selectors
 from bookings.models import Booking
-from cinema.models import Movie, Showtime
+from cinema.models import Movie, Showtime, TicketType
+from cinema.pricing import ADULT, PriceList
 
-from . import booking_ops, catalogue
+from . import booking_ops, catalogue, hall
 from .forms import SignUpForm, seat_ids_from
 
 
@@ -64,12 +66,23 @@ def showtime_detail(request, pk):
     for seat in seats:
         seat["selected"] = seat["id"] in selected
     started = showtime.starts_at <= timezone.now()
+    categories = showtime.auditorium.categories
+    prices = PriceList.of(showtime)
+    rows = hall.drawn_rows(seats, categories)
+    choices = hall.ticket_choices(categories, prices)
+    picked = [by_id[i] for i in selected]
     context = {
         "showtime": showtime,
-        "rows": booking_ops.group_rows(seats),
-        "columns": showtime.auditorium.seats_per_row,
-        "selected_seats": [by_id[i] for i in selected],
-        "selected_total": showtime.price * len(selected),
+        "rows": rows,
+        "columns": len(rows[0][1]) if rows else 1,
+        "legend": hall.legend(categories, prices),
+        "has_wheelchair": any(seat["kind"] == "wheelchair" for seat in seats),
+        "release_minutes": settings.ACCESSIBLE_RELEASE_MINUTES,
+        "ticket_choices": choices,
+        "ticket_prices": {c["code"]: {k: str(v) for k, v in c["prices"].items()} for c in choices},
+        "adult_count": len(picked) if picked else 2,
+        "selected_seats": picked,
+        "selected_total": sum((prices.get(ADULT, seat["category"]) or 0 for seat in picked), Decimal(0)),
         "max_seats": settings.MAX_SEATS_PER_BOOKING,
         "started": started,
         "counts": booking_ops.count_statuses(seats),
@@ -94,7 +107,8 @@ def showtime_url(showtime, seat_ids=()):
 
 @require_POST
 def hold(request, pk):
-    """Hold the picked seats for the signed-in user, then go to the booking page to pay."""
+    """Hold the picked seats (or, with "Best seats", the best ones for the tickets counted) for
+    the signed-in user, each with the ticket type of the ticket-type step; then the booking page."""
     showtime = get_object_or_404(Showtime.objects.select_related("auditorium"), pk=pk)
     seat_ids = seat_ids_from(request.POST)
     back = showtime_url(showtime, seat_ids)
@@ -104,13 +118,26 @@ def hold(request, pk):
     throttle = ScopedRateThrottle()  # the API's throttle and the same counts: one budget per user
     if not throttle.allow_request(request, HoldsScope):
         return throttled_page(request, throttle.wait())
-    if not seat_ids:
-        messages.error(request, _("Pick at least one seat first."))
+    codes = list(TicketType.objects.values_list("code", flat=True))
+    counts = hall.counts_from(request.POST, codes)
+    best = "best" in request.POST
+    wanted = hall.ticket_list(counts, codes) if best else seat_ids
+    if not wanted:
+        messages.error(request, _("Say how many tickets you want first.") if best else _("Pick at least one seat first."))
         return redirect(back)
-    if len(seat_ids) > settings.MAX_SEATS_PER_BOOKING:
+    if len(wanted) > settings.MAX_SEATS_PER_BOOKING:
         messages.error(request, max_seats_message())
         return redirect(back)
-    outcome = booking_ops.hold(request.user, showtime, seat_ids)
+    if best:
+        outcome = booking_ops.hold_best(request.user, showtime, wanted)
+    else:
+        in_reading_order = sorted(seat_ids, key=hall.reading_order(seat_ids))
+        try:
+            tickets = dict(hall.assign_ticket_types(in_reading_order, counts, codes))
+        except hall.TicketCountError:
+            messages.error(request, _("You chose more tickets than seats."))
+            return redirect(back)
+        outcome = booking_ops.hold(request.user, showtime, seat_ids, tickets=tickets)
     if outcome.booking is None:
         messages.error(request, outcome.message)
         return redirect(showtime_url(showtime, outcome.keep_seat_ids))

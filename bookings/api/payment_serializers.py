@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from bookings.models import Ticket
 from bookings.tickets.services import qr_path
+from core.money import amount_string
 
 
 def absolute_url(path, request=None):
@@ -12,14 +13,19 @@ def absolute_url(path, request=None):
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    """{"id", "seat": {"id", "label"}, "code", "qr_url"}"""
+    """{"id", "seat": {"id", "label"}, "code", "qr_url", "ticket_type", "price"}"""
 
     seat = serializers.SerializerMethodField()
     qr_url = serializers.SerializerMethodField()
+    ticket_type = serializers.CharField(source="ticket_type_id")
+    price = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
-        fields = ["id", "seat", "code", "qr_url"]
+        fields = ["id", "seat", "code", "qr_url", "ticket_type", "price"]
+
+    def get_price(self, ticket) -> str | None:
+        return amount_string(ticket.price, ticket.booking.currency)
 
     def get_seat(self, ticket) -> dict:
         return {"id": ticket.seat_id, "label": ticket.seat.label}
@@ -32,7 +38,7 @@ def tickets_of(booking, context=None):
     """The `tickets` of a booking's detail: its tickets when paid, else an empty list."""
     if booking.status != booking.Status.PAID:
         return []
-    tickets = booking.tickets.select_related("seat").order_by("seat__row_index", "seat__number")
+    tickets = booking.tickets.select_related("seat", "booking").order_by("seat__row_index", "seat__number")
     return TicketSerializer(tickets, many=True, context=context or {}).data
 
 
@@ -41,9 +47,12 @@ class CheckInSerializer(serializers.Serializer):
 
 
 def check_in_result(ticket):
-    """200 body of a check-in: the ticket, its seat and its showtime."""
+    """200 body of a check-in: the ticket, its seat and its showtime; `ticket_type`, and
+    `check_id` when the door must ask for proof (a child's or student ticket)."""
     showtime = ticket.booking.showtime
     return {
+        "ticket_type": ticket.ticket_type_id,
+        "check_id": ticket.ticket_type.check_id,
         "ticket": {
             "id": ticket.pk,
             "code": ticket.code,

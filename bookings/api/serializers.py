@@ -8,18 +8,40 @@ from core.money import amount_string as format_money
 HOLD_MAX_LIST = 500  # a bound on the body's list; the service's own limit is MAX_SEATS_PER_BOOKING
 
 
+class TicketRequestSerializer(serializers.Serializer):
+    seat = serializers.IntegerField(min_value=1)
+    ticket_type = serializers.SlugField(max_length=20)
+
+
 class HoldRequestSerializer(serializers.Serializer):
-    """POST /api/v1/bookings/: the rules on the seat list (empty, duplicated, too many…) are the service's."""
+    """POST /api/v1/bookings/: `seats` (adult tickets), `tickets` ([{seat, ticket_type}]) or
+    `quantity` (the best seats side by side), exactly one. The rules on the seats (empty,
+    duplicated, too many…) are the service's."""
 
     showtime = serializers.IntegerField(min_value=1)
-    seats = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=HOLD_MAX_LIST)
+    seats = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=HOLD_MAX_LIST, required=False)
+    tickets = TicketRequestSerializer(many=True, allow_empty=True, max_length=HOLD_MAX_LIST, required=False)
+    quantity = serializers.IntegerField(min_value=1, max_value=1000, required=False)
+
+    def validate(self, data):
+        given = [key for key in ("seats", "tickets", "quantity") if key in data]
+        if len(given) != 1:
+            raise serializers.ValidationError("Give one of seats, tickets or quantity.", code="invalid")
+        return data
+
+
+class HoldRequest:
+    """What a hold request asks for: seat ids (adult), {seat: ticket type}, or a quantity."""
+
+    def __init__(self, showtime, seats=None, tickets=None, quantity=None):
+        self.showtime, self.seats, self.tickets, self.quantity = showtime, seats, tickets, quantity
 
 
 def hold_request(data):
-    """(showtime id, seat ids) of a hold request. A body of plain positive ints, the common case,
-    is taken as it is (HoldRequestSerializer would accept it unchanged); anything else goes
-    through the serializer, so that a malformed body gets its exact 400."""
-    if type(data) is dict:
+    """The HoldRequest of a request body. A body of plain positive ints, the common case, is
+    taken as it is (HoldRequestSerializer would accept it unchanged); anything else goes through
+    the serializer, so that a malformed body gets its exact 400."""
+    if type(data) is dict and len(data) == 2:
         showtime, seats = data.get("showtime"), data.get("seats")
         if (
             type(showtime) is int
@@ -28,10 +50,17 @@ def hold_request(data):
             and len(seats) <= HOLD_MAX_LIST
             and all(type(seat) is int and seat >= 1 for seat in seats)
         ):
-            return showtime, seats
+            return HoldRequest(showtime, seats=seats)
     request = HoldRequestSerializer(data=data)
     request.is_valid(raise_exception=True)
-    return request.validated_data["showtime"], request.validated_data["seats"]
+    body = request.validated_data
+    if "tickets" in body:
+        tickets = body["tickets"]
+        seat_ids = [t["seat"] for t in tickets]
+        if len(set(seat_ids)) != len(seat_ids):
+            return HoldRequest(body["showtime"], seats=seat_ids)  # the service names the duplicates
+        return HoldRequest(body["showtime"], tickets={t["seat"]: t["ticket_type"] for t in tickets})
+    return HoldRequest(body["showtime"], seats=body.get("seats"), quantity=body.get("quantity"))
 
 
 class BookingSerializer(serializers.Serializer):
@@ -73,8 +102,12 @@ class BookingSerializer(serializers.Serializer):
     def get_seats(self, booking) -> list[dict]:
         held = getattr(booking, "seats_held", None)  # set by hold_seats: no query on the 201
         if held is not None:
-            return held
-        return [{"id": bs.seat_id, "label": bs.seat.label} for bs in booking.booking_seats.all()]
+            return [{**seat, "price": format_money(seat["price"], booking.currency)} for seat in held]
+        return [
+            {"id": bs.seat_id, "label": bs.seat.label, "ticket_type": bs.ticket_type_id,
+             "price": format_money(bs.price, booking.currency)}
+            for bs in booking.booking_seats.all()
+        ]
 
     def get_total(self, booking) -> str:
         return format_money(booking.total, booking.currency)

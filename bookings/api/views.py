@@ -53,6 +53,11 @@ class ShowtimeSeats(APIView):
                         "number": serializers.IntegerField(),
                         "label": serializers.CharField(),
                         "status": serializers.ChoiceField(["available", "held", "sold"]),
+                        "kind": serializers.ChoiceField(["seat", "wheelchair", "companion"]),
+                        "category": serializers.CharField(),
+                        "x": serializers.IntegerField(),
+                        "y": serializers.IntegerField(),
+                        "price": serializers.CharField(allow_null=True),
                     },
                     many=True,
                 ),
@@ -60,7 +65,7 @@ class ShowtimeSeats(APIView):
         )
     )
     def get(self, request, pk):
-        showtime = get_object_or_404(Showtime.objects.only("id", "auditorium_id"), pk=pk)
+        showtime = get_object_or_404(Showtime.objects.only("id", "auditorium_id", "price", "currency"), pk=pk)
         return Response({"showtime": showtime.pk, "seats": selectors.seat_map(showtime)})
 
 
@@ -84,9 +89,12 @@ class BookingListCreate(generics.ListAPIView):
 
     @extend_schema(request=HoldRequestSerializer, responses={201: BookingSerializer})
     def post(self, request):
-        showtime_id, seat_ids = hold_request(request.data)
+        asked = hold_request(request.data)
         # Refusals are bookings.exceptions: core.api answers them by their code.
-        booking = hold_services.hold_seats(request.user, showtime_id, seat_ids)
+        if asked.quantity is not None:
+            booking = hold_services.hold_best_seats(request.user, asked.showtime, asked.quantity)
+        else:
+            booking = hold_services.hold_seats(request.user, asked.showtime, asked.seats, tickets=asked.tickets)
         return Response(HOLD_BODY.to_representation(booking), status=status.HTTP_201_CREATED)
 
 

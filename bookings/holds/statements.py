@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models.signals import post_save, pre_save
 
 from bookings.models import Booking, BookingSeat
-from cinema.models import Seat, Showtime
+from cinema.models import Seat, Showtime, ShowtimePrice
 
 
 @functools.cache
@@ -43,6 +43,7 @@ def _hold_read_sql(seat_count, vendor):
         "showtime": Showtime._meta.db_table,
         "booking": Booking._meta.db_table,
         "booking_seat": BookingSeat._meta.db_table,
+        "price": ShowtimePrice._meta.db_table,
     }
     lock = " FOR UPDATE OF s" if connection.features.has_select_for_update_of else ""
     return (
@@ -51,7 +52,9 @@ def _hold_read_sql(seat_count, vendor):
         # serves it, never a scan of every pending hold, whatever the planner's statistics say.
         "(SELECT COUNT(*) FILTER (WHERE b.expires_at > %s) FROM {booking} b "
         "WHERE b.user_id = %s AND b.showtime_id = %s AND b.status = %s), "
-        "bs.booking_id, (bs.expires_at IS NOT NULL AND bs.expires_at <= %s) "
+        "bs.booking_id, (bs.expires_at IS NOT NULL AND bs.expires_at <= %s), s.kind, s.category, "
+        # Whether the showtime has price rows: without any (most showtimes), pricing needs no read.
+        "EXISTS (SELECT 1 FROM {price} p WHERE p.showtime_id = st.id) "
         "FROM {seat} s JOIN {showtime} st ON st.id = %s AND st.auditorium_id = s.auditorium_id "
         # The seat list again on bs: the partial unique index (showtime, seat) is searched with both.
         "LEFT JOIN {booking_seat} bs ON bs.showtime_id = %s AND bs.seat_id = s.id AND bs.active = %s "
@@ -63,12 +66,13 @@ def _hold_read_sql(seat_count, vendor):
 def lock_and_read(user, showtime_id, seat_ids, now):
     """Lock the requested seats of the showtime's auditorium (sorted by id, FOR UPDATE) and read,
     in the same round trip, all a hold decides on: the showtime's start, price and currency, each
-    seat's label and its active BookingSeat row, and how many unexpired holds the user already
-    has on this showtime.
+    seat's label, kind, category and active BookingSeat row, and how many unexpired holds the
+    user already has on this showtime.
 
-    Returns (facts, labels, current, user_holds): facts = (starts_at, price, currency), or None
+    Returns (facts, labels, current, user_holds): facts = (starts_at, price, currency, whether the
+    showtime has price rows of its own), or None
     when no requested seat is in the showtime's auditorium (or there is no such showtime);
-    labels = [(seat_id, label)] sorted; current = [(seat_id, booking_id, lapsed)] of the active
+    labels = [(seat_id, label, kind, category)] sorted; current = [(seat_id, booking_id, lapsed)] of the active
     rows, `lapsed` true for a hold past its expiry (free to take), false for a live hold or a sale.
 
     The read shares the statement's snapshot, taken before any wait for a seat lock: a hold of
@@ -83,9 +87,9 @@ def lock_and_read(user, showtime_id, seat_ids, now):
         rows = cursor.fetchall()
     if not rows:
         return None, [], [], 0
-    _, _, starts_at, price, currency, user_holds, _, _ = rows[0]
-    facts = (_loaded(Showtime, "starts_at", starts_at), _loaded(Showtime, "price", price), currency)
-    labels = [(row[0], row[1]) for row in rows]
+    _, _, starts_at, price, currency, user_holds, *_, has_prices = rows[0]
+    facts = (_loaded(Showtime, "starts_at", starts_at), _loaded(Showtime, "price", price), currency, bool(has_prices))
+    labels = [(row[0], row[1], row[8], row[9]) for row in rows]
     current = [(row[0], row[6], bool(row[7])) for row in rows if row[6] is not None]
     return facts, labels, current, user_holds
 

@@ -9,7 +9,6 @@ idempotency key derived from the booking, so a retried call cannot charge or ref
 import hashlib
 import logging
 import secrets
-from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -110,25 +109,33 @@ class PaymentGateway:
 
 
 def _line_items(booking):
-    """One line per price with its quantity, in minor units; one line for the whole total
-    when the seat prices do not add up to it (a discount, say)."""
+    """One line per ticket type (Adult, Child…) with its quantity, in minor units: a type whose
+    seats differ in price (a premium row) is one line of quantity 1 at its subtotal. One line for
+    the whole total when the seat prices do not add up to it (a discount, say)."""
     currency = booking.currency
-    seats = list(booking.booking_seats.filter(active=True).select_related("seat"))
+    seats = list(booking.booking_seats.filter(active=True).select_related("seat", "ticket_type").order_by("seat_id"))
     title = f"{booking.showtime.movie.title} — {booking.showtime.starts_at:%Y-%m-%d %H:%M}"
-    prices = Counter(seat.price for seat in seats)
-    if seats and sum(seats_price * n for seats_price, n in prices.items()) == booking.total:
-        labels = ", ".join(seat.seat.label for seat in seats)
-        return [
-            {
-                "quantity": quantity,
+    if seats and sum(seat.price for seat in seats) == booking.total:
+        by_type = {}
+        for seat in seats:
+            by_type.setdefault(seat.ticket_type, []).append(seat)
+        lines = []
+        for ticket_type, typed in sorted(by_type.items(), key=lambda item: (item[0].position, item[0].code)):
+            labels = ", ".join(seat.seat.label for seat in typed)
+            one_price = len({seat.price for seat in typed}) == 1
+            amount = typed[0].price if one_price else sum(seat.price for seat in typed)
+            lines.append({
+                "quantity": len(typed) if one_price else 1,
                 "price_data": {
                     "currency": currency,
-                    "unit_amount": to_minor_units(price, currency),
-                    "product_data": {"name": title, "description": f"Seats {labels}"},
+                    "unit_amount": to_minor_units(amount, currency),
+                    "product_data": {
+                        "name": f"{title} · {ticket_type.name}" + ("" if one_price else f" × {len(typed)}"),
+                        "description": f"Seats {labels}",
+                    },
                 },
-            }
-            for price, quantity in sorted(prices.items())
-        ]
+            })
+        return lines
     return [
         {
             "quantity": 1,

@@ -43,9 +43,17 @@ class AlreadyCheckedIn(Exception):
 def issue_tickets(booking):
     """One ticket per seat the booking holds; safe to call twice (existing ones are kept).
     Called under the booking's row lock, when it becomes paid."""
-    seat_ids = set(booking.booking_seats.filter(active=True).values_list("seat_id", flat=True))
+    sold = {
+        seat_id: (ticket_type, price)
+        for seat_id, ticket_type, price in booking.booking_seats.filter(active=True).values_list(
+            "seat_id", "ticket_type_id", "price"
+        )
+    }
     have = set(booking.tickets.values_list("seat_id", flat=True))
-    Ticket.objects.bulk_create([Ticket(booking=booking, seat_id=seat_id) for seat_id in sorted(seat_ids - have)])
+    Ticket.objects.bulk_create([
+        Ticket(booking=booking, seat_id=seat_id, ticket_type_id=sold[seat_id][0], price=sold[seat_id][1])
+        for seat_id in sorted(set(sold) - have)
+    ])
     return list(booking.tickets.select_related("seat").order_by("seat__row_index", "seat__number"))
 
 
@@ -74,7 +82,7 @@ def check_in(code, by):
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("booking", "seat", "booking__showtime__movie", "booking__showtime__auditorium")
+            .select_related("booking", "seat", "ticket_type", "booking__showtime__movie", "booking__showtime__auditorium")
             .filter(code=code.strip())
             .first()
         )

@@ -50,6 +50,9 @@ MOVIE_FIELDS = {"id", "title", "slug", "overview", "runtime_minutes", "release_d
 AUDITORIUM_FIELDS = {"id", "name", "seat_count"}
 SHOWTIME_FIELDS = {"id", "movie", "auditorium", "starts_at", "price", "currency"}
 SEAT_FIELDS = {"id", "row", "number", "label", "status"}
+# Additions of API version 1 (layouts and prices): each seat of the map, each seat of a booking, each ticket.
+SEAT_MAP_ADDED = {"kind", "category", "x", "y", "price"}
+PRICED = {"ticket_type", "price"}
 BOOKING_FIELDS = {
     "id", "reference", "status", "showtime", "seats", "total", "currency", "expires_at", "paid_at",
     "cancelled_at", "refund_amount", "refund_status",
@@ -197,7 +200,8 @@ def test_catalogue_lists_carry_exactly_the_contract_fields(world, anon_client):
     auditorium = anon_client.get("/api/v1/auditoriums/").json()["results"][0]
     showtime = anon_client.get("/api/v1/showtimes/", {"movie": world["showtime"].movie_id}).json()["results"][0]
     assert set(movie) == MOVIE_FIELDS
-    assert set(auditorium) == AUDITORIUM_FIELDS
+    # Additions of API version 1: an auditorium adds the seat categories its layout uses.
+    assert set(auditorium) == AUDITORIUM_FIELDS | {"categories"}
     # The contract lets fields be added, never renamed or dropped: ends_at is the one addition.
     assert SHOWTIME_FIELDS <= set(showtime) and set(showtime) - SHOWTIME_FIELDS <= {"ends_at"}
     assert_timestamp(showtime["starts_at"])
@@ -224,7 +228,7 @@ def test_a_created_showtime_answers_money_and_time_in_contract_form(staff_client
 def test_seat_map_is_exactly_showtime_and_seats(world, anon_client):
     body = anon_client.get(fill("/api/v1/showtimes/{showtime}/seats/", world)).json()
     assert set(body) == {"showtime", "seats"}
-    assert all(set(seat) == SEAT_FIELDS for seat in body["seats"])
+    assert all(set(seat) == SEAT_FIELDS | SEAT_MAP_ADDED for seat in body["seats"])
     assert {seat["status"] for seat in body["seats"]} == {"available", "held", "sold"}
 
 
@@ -238,7 +242,9 @@ def test_hold_answers_201_with_every_listed_field(user_client, showtime):
     body = response.json()
     # Fields may be added, never dropped: created_at is the one addition.
     assert BOOKING_FIELDS <= set(body) and set(body) - BOOKING_FIELDS <= {"created_at"}, set(body) ^ BOOKING_FIELDS
-    assert set(body["seats"][0]) == {"id", "label"}
+    assert set(body["seats"][0]) == {"id", "label"} | PRICED
+    assert body["seats"][0]["ticket_type"] == "adult"
+    assert_money(body["seats"][0]["price"], body["currency"])
     assert body["status"] == "pending" and body["refund_status"] == "none"
     assert_money(body["total"], body["currency"])
     assert_timestamp(body["expires_at"])
@@ -251,7 +257,7 @@ def test_a_paid_booking_reads_with_tickets_money_and_timestamps(world, user_clie
         assert body["status"] == "paid"
         assert_timestamp(body["paid_at"])
         assert_money(body["total"], body["currency"])
-        assert [set(t) for t in body["tickets"]] == [TICKET_FIELDS] * 2
+        assert [set(t) for t in body["tickets"]] == [TICKET_FIELDS | PRICED] * 2
         for ticket in body["tickets"]:
             assert urlparse(ticket["qr_url"]).scheme in ("http", "https")  # usable as is by a client
 

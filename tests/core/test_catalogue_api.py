@@ -71,7 +71,7 @@ def test_staff_creates_an_auditorium_with_its_seat_grid(staff_client):
     response = staff_client.post(AUDITORIUMS, {"name": "Big", "rows": 28, "seats_per_row": 3}, format="json")
 
     assert response.status_code == 201
-    assert response.json() == {"id": response.json()["id"], "name": "Big", "seat_count": 84}
+    assert response.json() == {"id": response.json()["id"], "name": "Big", "seat_count": 84, "categories": ["standard"]}
     seats = Seat.objects.filter(auditorium_id=response.json()["id"])
     assert seats.count() == 84
     labels = list(seats.order_by("row_index", "number").values_list("label", flat=True))
@@ -103,7 +103,7 @@ def test_auditorium_name_is_unique(staff_client, auditorium):
 
 def test_auditoriums_list_for_anyone_and_create_for_staff_only(anon_client, user_client, auditorium):
     listed = anon_client.get(AUDITORIUMS).json()["results"]
-    assert listed == [{"id": auditorium.pk, "name": auditorium.name, "seat_count": 50}]
+    assert listed == [{"id": auditorium.pk, "name": auditorium.name, "seat_count": 50, "categories": ["standard"]}]
     body = {"name": "Y", "rows": 2, "seats_per_row": 2}
     assert anon_client.post(AUDITORIUMS, body, format="json").status_code == 401
     assert user_client.post(AUDITORIUMS, body, format="json").status_code == 403

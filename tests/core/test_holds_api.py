@@ -39,7 +39,8 @@ def test_hold_answers_201_with_the_contract_shape(user_client, showtime, seat_id
     body = response.json()
     assert BOOKING_FIELDS <= set(body)
     assert body["status"] == "pending" and body["showtime"] == showtime.pk
-    assert body["seats"] == [{"id": seat_ids[0], "label": "A1"}, {"id": seat_ids[1], "label": "A2"}]
+    assert body["seats"] == [{"id": seat_ids[0], "label": "A1", "ticket_type": "adult", "price": "9.50"},
+                             {"id": seat_ids[1], "label": "A2", "ticket_type": "adult", "price": "9.50"}]
     assert body["total"] == "19.00" and body["currency"] == "usd"
     assert body["paid_at"] is None and body["cancelled_at"] is None
     assert body["refund_amount"] is None and body["refund_status"] == "none"

@@ -28,7 +28,8 @@ def test_seat_map_lists_every_seat_in_row_order_with_its_status(anon_client, sho
     body = response.json()
     assert body["showtime"] == showtime.pk
     assert len(body["seats"]) == 50
-    assert body["seats"][0] == {"id": seat_ids[0], "row": "A", "number": 1, "label": "A1", "status": "held"}
+    assert body["seats"][0] == {"id": seat_ids[0], "row": "A", "number": 1, "label": "A1", "status": "held",
+                                "kind": "seat", "category": "standard", "x": 0, "y": 0, "price": "9.50"}
     assert [s["label"] for s in body["seats"][:11]] == [f"A{n}" for n in range(1, 11)] + ["B1"]
     by_label = statuses(anon_client, showtime)
     assert by_label["A2"] == "held" and by_label["A3"] == "sold" and by_label["A4"] == "available"

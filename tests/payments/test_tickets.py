@@ -21,7 +21,8 @@ def test_a_paid_booking_lists_one_ticket_per_seat(paid_booking, user_client, set
     labels = sorted(s["label"] for s in body["seats"])
     assert sorted(t["seat"]["label"] for t in tickets) == labels
     for ticket in tickets:
-        assert set(ticket) == {"id", "seat", "code", "qr_url"}
+        assert set(ticket) == {"id", "seat", "code", "qr_url", "ticket_type", "price"}
+        assert (ticket["ticket_type"], ticket["price"]) == ("adult", body["seats"][0]["price"])
         assert ticket["code"] == Ticket.objects.get(pk=ticket["id"]).code
         assert ticket["qr_url"] == f"{settings.SITE_URL}/api/v1/tickets/{ticket['id']}/qr.png"
 

@@ -17,11 +17,49 @@ from tqdm import tqdm
 
 from cinema import posters
 from cinema.demo_posters import draw_poster
-from cinema.models import Auditorium, Movie, Showtime
+from cinema.models import Auditorium, Movie, Showtime, TicketType
 from core.money import price_decimals
-from cinema.services import create_auditorium, overlapping_showtimes, showtime_end
+from cinema.services import create_auditorium, overlapping_showtimes, set_showtime_prices, showtime_end
 
 AUDITORIUMS = [("Hall 1", 8, 12), ("Hall 2", 10, 16), ("Studio", 5, 8)]
+# Where each hall's aisles fall (after these seat numbers); its back row is premium, and its
+# front row has a wheelchair space with a companion seat at each end.
+AISLES_AFTER = {"Hall 1": (6,), "Hall 2": (4, 12), "Studio": (4,)}
+
+
+def demo_layout(name, rows, per_row):
+    """A hall with aisles, a premium back row and two wheelchair spaces with companions."""
+    layout = []
+    for r in range(rows):
+        cells = []
+        for number in range(1, per_row + 1):
+            seat = number
+            if r == 0 and number in (1, per_row):
+                seat = {"number": number, "kind": "wheelchair"}
+            elif r == 0 and number in (2, per_row - 1):
+                seat = {"number": number, "kind": "companion"}
+            cells.append(seat)
+            if number in AISLES_AFTER.get(name, ()):
+                cells.append(None)
+        row = {"label": chr(ord("A") + r), "seats": cells}
+        if r == rows - 1:
+            row["category"] = "premium"
+        layout.append(row)
+    return {"rows": layout}
+
+
+# Ticket prices beside each hall's adult price: (ticket type, category or "" for any, difference).
+PRICE_ROWS = [("adult", "premium", Decimal("3.00")), ("child", "", Decimal("-3.50")),
+              ("child", "premium", Decimal("-0.50")), ("senior", "", Decimal("-2.50")),
+              ("student", "", Decimal("-1.50"))]
+
+
+def demo_prices(base, currency):
+    """The showtime's price rows: each ticket type's difference from the adult price (whole
+    units times ten thousand in a zero-decimal currency, like demo_price)."""
+    scale = 10000 if price_decimals(currency) == 0 else 1
+    types = {t.code: t for t in TicketType.objects.filter(code__in={code for code, _, _ in PRICE_ROWS})}
+    return [(types[code], category, base + diff * scale) for code, category, diff in PRICE_ROWS if code in types]
 
 MOVIES = [
     ("The Last Projectionist", 118, "An old cinema's final week, told from the booth."),
@@ -62,7 +100,7 @@ class Command(BaseCommand):
             for name, rows, per_row in AUDITORIUMS:
                 auditorium = Auditorium.objects.filter(name=name).first()
                 if auditorium is None:
-                    auditorium = create_auditorium(name=name, rows=rows, seats_per_row=per_row)
+                    auditorium = create_auditorium(name=name, layout=demo_layout(name, rows, per_row))
                     created["auditoriums"] += 1
                 auditoriums.append(auditorium)
                 bar.update()
@@ -101,7 +139,7 @@ class Command(BaseCommand):
             ends_at = showtime_end(movie, starts_at)
             if overlapping_showtimes(auditorium, starts_at, ends_at).exists():
                 continue  # seeded before (or staff scheduled something then)
-            Showtime.objects.create(
+            showtime = Showtime.objects.create(
                 movie=movie,
                 auditorium=auditorium,
                 starts_at=starts_at,
@@ -109,6 +147,7 @@ class Command(BaseCommand):
                 price=demo_price(auditorium.name, settings.DEFAULT_CURRENCY),
                 currency=settings.DEFAULT_CURRENCY,
             )
+            set_showtime_prices(showtime, demo_prices(showtime.price, showtime.currency))
             added += 1
         return added
 

@@ -31,7 +31,9 @@
     return fmt.after ? number + "\u00a0" + fmt.symbol : fmt.symbol + number;
   }
 
-  /* Seat map: real buttons with aria-pressed; arrows move between seats (one tab stop). */
+  /* Seat map: real buttons with aria-pressed; arrows move between seats (one tab stop).
+     The total prices each picked seat by its ticket type and category, as the server does:
+     seats in reading order take the counted child, senior… tickets first, the rest are adults. */
   function initSeatMap(map) {
     var ds = map.dataset;
     var max = parseInt(ds.max, 10);
@@ -39,24 +41,50 @@
       symbol: ds.symbol, after: ds.symbolAfter === "1", decimals: parseInt(ds.decimals, 10),
       decimalSep: ds.decimalSep, thousandSep: ds.thousandSep
     };
-    var priceMinor = toMinor(ds.price, fmt.decimals);
+    var pricesNode = document.getElementById("ticket-prices");
+    var prices = pricesNode ? JSON.parse(pricesNode.textContent) : {};
     var seats = Array.prototype.slice.call(map.querySelectorAll("button.seat"));
+    var counters = Array.prototype.slice.call(document.querySelectorAll("input[data-ticket-type]"));
+    var adultInput = counters.filter(function (i) { return i.dataset.ticketType === "adult"; })[0];
     var holdForm = document.getElementById("hold-form");
     var inputs = holdForm && holdForm.querySelector("[data-hold-inputs]");
     var labelsOut = holdForm && holdForm.querySelector("[data-selected-labels]");
     var totalOut = holdForm && holdForm.querySelector("[data-total]");
     var countOut = holdForm && holdForm.querySelector("[data-count]");
     var holdButton = holdForm && holdForm.querySelector("[data-hold-button]");
+    var bestButton = holdForm && holdForm.querySelector("[data-best-button]");
 
     function selected() {
       return seats.filter(function (b) { return b.getAttribute("aria-pressed") === "true"; });
+    }
+    function count(input) {
+      var n = parseInt(input.value, 10);
+      return isNaN(n) || n < 0 ? 0 : n;
     }
     function setPressed(button, on) {
       button.setAttribute("aria-pressed", on ? "true" : "false");
       button.classList.toggle("seat-selected", on);
       var text = on ? ds.textSelected : ds.textAvailable;
-      button.setAttribute("aria-label", button.dataset.label + ", " + text);
-      button.title = button.dataset.label + " · " + text;
+      var status = button.querySelector("[data-status-text]");
+      if (status) status.textContent = text;
+      button.title = button.title.replace(/ · [^·]*$/, " · " + text);
+    }
+    /* [total in minor units, or null with the reason] of the picked seats. */
+    function priced(picked) {
+      var types = [];
+      counters.forEach(function (input) {
+        if (input === adultInput) return;
+        for (var i = 0; i < count(input); i++) types.push(input.dataset.ticketType);
+      });
+      if (types.length > picked.length) return [null, ds.textTooManyTickets];
+      while (types.length < picked.length) types.push("adult");
+      var total = 0;
+      for (var i = 0; i < picked.length; i++) {
+        var price = (prices[types[i]] || {})[picked[i].dataset.category];
+        if (price === undefined) return [null, ds.textNotOnSale];
+        total += toMinor(price, fmt.decimals);
+      }
+      return [total, null];
     }
     function render(notice) {
       var picked = selected();
@@ -67,14 +95,25 @@
         input.type = "hidden"; input.name = "seats"; input.value = b.dataset.seatId;
         inputs.appendChild(input);
       });
-      labelsOut.textContent = notice || (picked.length
+      var result = priced(picked);
+      labelsOut.textContent = notice || result[1] || (picked.length
         ? picked.map(function (b) { return b.dataset.label; }).join(", ")
         : ds.textNone);
       countOut.textContent = picked.length === 1
         ? ds.textCountOne
         : ds.textCountMany.replace("%(count)s", String(picked.length));
-      totalOut.textContent = formatMoney(priceMinor * picked.length, fmt);
-      holdButton.disabled = picked.length === 0;
+      totalOut.textContent = result[0] === null ? "—" : formatMoney(result[0], fmt);
+      holdButton.disabled = picked.length === 0 || result[0] === null;
+      if (bestButton) {
+        var wanted = counters.reduce(function (sum, input) { return sum + count(input); }, 0);
+        bestButton.disabled = wanted === 0 || wanted > max;
+      }
+    }
+    /* Picking seats by hand: adults are the seats the other ticket types leave. */
+    function fillAdults() {
+      if (!adultInput) return;
+      var others = counters.reduce(function (sum, input) { return input === adultInput ? sum : sum + count(input); }, 0);
+      adultInput.value = String(Math.max(0, selected().length - others));
     }
     function toggle(button) {
       if (button.disabled) return;
@@ -84,6 +123,7 @@
         return;
       }
       setPressed(button, on);
+      fillAdults();
       render();
     }
 
@@ -93,11 +133,18 @@
         toggle(button);
       });
     });
+    counters.forEach(function (input) {
+      input.addEventListener("input", function () {
+        if (input !== adultInput && selected().length) fillAdults();
+        render();
+      });
+    });
 
-    /* Keyboard: one tab stop for the whole map, arrow keys between enabled seats. */
+    /* Keyboard: one tab stop for the whole map; left and right go to the next seat that can be
+       picked in the row (over aisles), up and down to the nearest one in the next row that has one. */
     var enabled = seats.filter(function (b) { return !b.disabled; });
     var rows = Array.prototype.slice.call(map.querySelectorAll(".seat-row")).map(function (row) {
-      return Array.prototype.slice.call(row.querySelectorAll("button.seat"));
+      return Array.prototype.slice.call(row.querySelectorAll("button.seat")).filter(function (b) { return !b.disabled; });
     });
     function focusSeat(button) {
       enabled.forEach(function (b) { b.tabIndex = -1; });
@@ -111,40 +158,37 @@
     map.addEventListener("keydown", function (event) {
       var current = event.target.closest && event.target.closest("button.seat");
       if (!current) return;
-      var r = -1, c = -1;
-      rows.forEach(function (row, i) { var j = row.indexOf(current); if (j >= 0) { r = i; c = j; } });
+      var r = -1;
+      rows.forEach(function (row, i) { if (row.indexOf(current) >= 0) r = i; });
       if (r < 0) return;
-      var dr = 0, dc = 0;
+      var row = rows[r], c = row.indexOf(current), x = parseInt(current.dataset.x, 10);
+      var next = null;
       switch (event.key) {
-        case "ArrowLeft": dc = -1; break;
-        case "ArrowRight": dc = 1; break;
-        case "ArrowUp": dr = -1; break;
-        case "ArrowDown": dr = 1; break;
-        case "Home": c = 0; dc = 0; break;
-        case "End": c = rows[r].length - 1; dc = 0; break;
+        case "ArrowLeft": next = row[c - 1]; break;
+        case "ArrowRight": next = row[c + 1]; break;
+        case "Home": next = row[0]; break;
+        case "End": next = row[row.length - 1]; break;
+        case "ArrowUp": case "ArrowDown":
+          var step = event.key === "ArrowUp" ? -1 : 1;
+          for (var nr = r + step; nr >= 0 && nr < rows.length && !next; nr += step) {
+            rows[nr].forEach(function (b) {
+              var d = Math.abs(parseInt(b.dataset.x, 10) - x);
+              if (!next || d < Math.abs(parseInt(next.dataset.x, 10) - x)) next = b;
+            });
+          }
+          break;
         default: return;
       }
       event.preventDefault();
-      /* Walk in that direction to the next seat that can be picked. */
-      var nr = r, nc = c;
-      for (var step = 0; step < 200; step++) {
-        if (event.key === "Home" || event.key === "End") {
-          var line = rows[nr].filter(function (b) { return !b.disabled; });
-          if (line.length) focusSeat(event.key === "Home" ? line[0] : line[line.length - 1]);
-          return;
-        }
-        nr += dr; nc += dc;
-        if (nr < 0 || nr >= rows.length || nc < 0) return;
-        var row = rows[nr];
-        var candidate = row[Math.min(nc, row.length - 1)];
-        if (nc >= row.length && dc) return;
-        if (candidate && !candidate.disabled) { focusSeat(candidate); return; }
-      }
+      if (next) focusSeat(next);
     });
     /* One hold per click: a second submit while the first is on its way would only be refused. */
     if (holdForm) {
       holdForm.addEventListener("submit", function () {
-        setTimeout(function () { holdButton.disabled = true; }, 0);
+        setTimeout(function () {
+          holdButton.disabled = true;
+          if (bestButton) bestButton.disabled = true;
+        }, 0);
       });
     }
     render();
