@@ -8,7 +8,11 @@ every batch task was enqueued (the plan) and until every outbox row exists (all 
 the number of `notifications.send_email` tasks waiting on the `email` queue (N expected; the
 "all rows" time includes their enqueue), and
 the worker's peak memory (VmHWM), which should stay flat as N grows. The email queue is left
-unconsumed and purged after each N."""
+unconsumed and purged after each N.
+
+The baseline, in the same run before each N: this process alone, without Celery, renders the
+same N `new_movie` rows (the announcement's own templates) and bulk-inserts them in chunks; the
+goal is the fan-out within 1.5x of it."""
 
 import argparse
 import os
@@ -88,6 +92,38 @@ def memory_kib(pid, field):
     return 0
 
 
+BASELINE_CHUNK = 1000
+
+
+def baseline(n):
+    """Seconds to render and bulk-insert the N outbox rows of an announcement in one process."""
+    from django.db import connection, transaction
+
+    from cinema.models import Movie
+    from notifications.announcements import _NewMovieTemplates, eligible_users
+    from notifications.models import EmailMessage
+
+    movie = Movie.objects.create(title=f"Baseline {n}", slug=f"baseline-{n}", runtime_minutes=100)
+    t0 = time.monotonic()
+    templates = _NewMovieTemplates(movie)
+    users = eligible_users().order_by("id").only("id", "email", "first_name", "language")
+    chunk = []
+    with transaction.atomic():
+        for user in users.iterator(chunk_size=BASELINE_CHUNK):
+            chunk.append(templates.message(user))
+            if len(chunk) == BASELINE_CHUNK:
+                EmailMessage.objects.bulk_create(chunk)
+                chunk = []
+        EmailMessage.objects.bulk_create(chunk)
+    seconds = time.monotonic() - t0
+    rows = EmailMessage.objects.filter(kind="new_movie").count()
+    assert rows == n, f"baseline made {rows} rows, not {n}"
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE notifications_emailmessage CASCADE")
+    movie.delete()
+    return seconds
+
+
 def run(n, timeout):
     from django.db import transaction
     from django.utils import timezone
@@ -100,6 +136,7 @@ def run(n, timeout):
     started = time.monotonic()
     create_users(n)
     users_seconds = time.monotonic() - started
+    baseline_seconds = baseline(n)
     worker, log = start_worker()
     idle_kib = memory_kib(worker.pid, "VmRSS")
     try:
@@ -136,7 +173,7 @@ def run(n, timeout):
         print(f"N={n}: not done within {timeout}s ({announcement.batches_done}/{announcement.total_batches} "
               f"batches, {rows} rows); worker log {log}")
     return {
-        "n": n, "users_s": users_seconds, "planned_s": planned, "done_s": done, "rows": rows, "queued": queued,
+        "n": n, "users_s": users_seconds, "baseline_s": baseline_seconds, "planned_s": planned, "done_s": done, "rows": rows, "queued": queued,
         "batches": f"{announcement.batches_done}/{announcement.total_batches}", "idle_mib": idle_kib / 1024,
         "peak_mib": peak_kib / 1024,
     }
@@ -155,12 +192,12 @@ def main():
           f"batch size {settings.ANNOUNCEMENT_BATCH_SIZE}")
     results = [run(n, args.timeout) for n in args.n]
     print(f"{'N':>8} {'users':>8} {'plan s':>8} {'all rows s':>11} {'rows/s':>8} {'rows':>8} "
-          f"{'send tasks':>10} {'batches':>12} {'worker idle MiB':>16} {'worker peak MiB':>16}")
+          f"{'tasks':>7} {'batches':>12} {'baseline s':>10} {'ratio':>6} {'worker idle MiB':>16} {'worker peak MiB':>16}")
     for r in results:
         rate = r["rows"] / r["done_s"] if r["done_s"] else 0
         print(f"{r['n']:>8} {r['users_s']:>7.1f}s {r['planned_s'] or float('nan'):>8.2f} "
-              f"{r['done_s'] or float('nan'):>11.1f} {rate:>8.0f} {r['rows']:>8} {r['queued']:>10} "
-              f"{r['batches']:>12} {r['idle_mib']:>16.1f} {r['peak_mib']:>16.1f}")
+              f"{r['done_s'] or float('nan'):>11.1f} {rate:>8.0f} {r['rows']:>8} {r['queued']:>7} "
+              f"{r['batches']:>12} {r['baseline_s']:>10.1f} {(r['done_s'] or float('nan')) / r['baseline_s']:>6.2f} {r['idle_mib']:>16.1f} {r['peak_mib']:>16.1f}")
 
 
 if __name__ == "__main__":

@@ -268,7 +268,7 @@ class Outcome:
 _CLAIM_SQL = """
 UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s
 WHERE id = %s AND (
-    status = %s
+    (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
     OR (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
     OR (status = %s AND updated_at < %s)
 )
@@ -281,13 +281,14 @@ def claim(message_id):
     (UPDATE … RETURNING, PostgreSQL and SQLite alike); None when another worker has it or
     there is nothing left to do.
 
-    Claimable: pending; failed and due; `sending` but abandoned (a worker died mid-send)."""
+    Claimable: pending (and due, when a rate limit gave it a slot); failed and due; `sending`
+    but abandoned (a worker died mid-send)."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     adapt = connection.ops.adapt_datetimefield_value
     S = EmailMessage.Status
-    params = [S.SENDING, adapt(now), message_id, S.PENDING, S.FAILED, adapt(now + RETRY_EARLY_TOLERANCE),
-              S.SENDING, adapt(stale)]
+    due = adapt(now + RETRY_EARLY_TOLERANCE)
+    params = [S.SENDING, adapt(now), message_id, S.PENDING, due, S.FAILED, due, S.SENDING, adapt(stale)]
     rows = list(EmailMessage.objects.raw(_CLAIM_SQL.format(table=EmailMessage._meta.db_table), params))
     return rows[0] if rows else None
 
@@ -363,9 +364,29 @@ def stale_message_ids(limit=1000):
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     query = (
-        Q(status=EmailMessage.Status.PENDING, updated_at__lt=cutoff)
+        Q(status=EmailMessage.Status.PENDING, updated_at__lt=cutoff, next_attempt_at__isnull=True)
+        | Q(status=EmailMessage.Status.PENDING, next_attempt_at__lt=cutoff)
         | Q(status=EmailMessage.Status.FAILED, next_attempt_at__lt=cutoff)
         | Q(status=EmailMessage.Status.FAILED, next_attempt_at__isnull=True, updated_at__lt=cutoff)
         | Q(status=EmailMessage.Status.SENDING, updated_at__lt=cutoff)
     )
     return list(EmailMessage.objects.filter(query).order_by("id").values_list("id", flat=True)[:limit])
+
+
+def due_soon(now, within_seconds, limit=10_000):
+    """[(when, ids)] of rows waiting in the database (a retry, a rate-limit slot) whose time
+    comes within the next `within_seconds`: the per-minute sweep hands them to the broker with
+    a short countdown, so no broker message ever waits longer than that."""
+    rows = (
+        EmailMessage.objects.filter(
+            status__in=(EmailMessage.Status.PENDING, EmailMessage.Status.FAILED),
+            next_attempt_at__gt=now,
+            next_attempt_at__lte=now + timedelta(seconds=within_seconds),
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("next_attempt_at", "id")[:limit]
+    )
+    grouped = {}
+    for when, pk in rows:
+        grouped.setdefault(when, []).append(pk)
+    return sorted(grouped.items())

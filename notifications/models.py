@@ -12,6 +12,7 @@ class EmailMessage(models.Model):
         BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
         SHOWTIME_REMINDER = "showtime_reminder", "Showtime reminder"
         NEW_MOVIE = "new_movie", "New movie"
+        CAMPAIGN = "campaign", "Campaign"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -37,6 +38,9 @@ class EmailMessage(models.Model):
     provider = models.CharField(max_length=64, blank=True)
     provider_message_id = models.CharField(max_length=255, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    campaign = models.ForeignKey(
+        "notifications.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
     # Lets delivery skip the attachments query for the many messages that have none.
     attachment_count = models.PositiveSmallIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -48,6 +52,7 @@ class EmailMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "updated_at"], name="email_status_updated"),
             models.Index(fields=["kind", "status"], name="email_kind_status"),
+            models.Index(fields=["status", "next_attempt_at"], name="email_status_next_attempt"),
         ]
 
     def __str__(self):
@@ -77,6 +82,8 @@ class Announcement(models.Model):
     total_batches = models.PositiveIntegerField(default=0)
     batches_done = models.PositiveIntegerField(default=0)
     recipients = models.PositiveIntegerField(default=0)
+    # The planner's cursor: every eligible user with an id up to this one has their row.
+    planned_through_user_id = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -113,3 +120,60 @@ class DeadLetter(EmailMessage):
         proxy = True
         verbose_name = "dead letter"
         verbose_name_plural = "dead letters (emails that gave up)"
+
+
+class Campaign(models.Model):
+    """A bulk email to an uploaded list of addresses (kind `campaign`).
+
+    The valid, deduplicated recipients are kept as [email, name, language] triples; the planner
+    (`notifications.send_campaign`) turns them into outbox rows in chunks, `planned` being its
+    cursor into that list. Progress (queued, sent, failed, dead) is read from the outbox rows."""
+
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    filename = models.CharField(max_length=255, blank=True)
+    recipients = models.JSONField(default=list, blank=True)
+    total = models.PositiveIntegerField(default=0, help_text="Distinct valid addresses of the file.")
+    invalid = models.JSONField(default=list, blank=True, help_text="[{line, error}] of the file (header = line 1).")
+    skipped_unsubscribed = models.PositiveIntegerField(default=0)
+    planned = models.PositiveIntegerField(default=0, help_text="Recipients turned into outbox rows so far.")
+    planned_at = models.DateTimeField(null=True, blank=True, help_text="When every outbox row existed.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Campaign {self.pk}: {self.subject}"
+
+
+class SuppressedAddress(models.Model):
+    """The suppression list: an address that unsubscribed from any of our emails gets no more
+    campaigns or announcements. Stored lower-cased (addresses are compared without case)."""
+
+    email = models.CharField(max_length=254, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "suppressed addresses"
+
+    def __str__(self):
+        return self.email
+
+
+class SendPace(models.Model):
+    """A rate limit shared by every worker: the time from which the next message may go.
+
+    A batch of k messages reserves k slots (k / rate seconds) and waits for its start, so the
+    limit holds whatever the batch size (see notifications.pacing)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    next_free_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name}: next slot {self.next_free_at:%H:%M:%S}"
