@@ -1,11 +1,13 @@
-"""Delivery throughput: `python bench/email_throughput.py [N] [--pool prefork|threads] [--concurrency C]`
+"""Delivery throughput: `python bench/email_throughput.py [N] [--path batch|single] [--pool prefork|threads] [--concurrency C]`
 (default N=2000; the worker as production runs it: `celery -A config worker`, prefork, one
 process per core).
 
 Sends N outbox messages through the production send path: the ids are published to Redis
 (CELERY_BROKER_URL, one producer, as a fan-out does) and a real `celery -A config worker`
-subprocess runs `notifications.send_email` (claim with UPDATE … RETURNING, build the MIME
-message, SMTP over the process's cached connection, UPDATE to sent); the clock stops when the
+subprocess runs `notifications.send_email_batch` (EMAIL_SEND_BATCH_SIZE ids per task, as
+announcements, campaigns and sweeps enqueue them; `--path single`: one `notifications.send_email`
+per row, as booking emails go), each row claimed with UPDATE … RETURNING, its MIME message built,
+sent over the process's cached SMTP connection, recorded sent; the clock stops when the
 LAST row of the round is `sent` in the database. Beside it, in alternating rounds of the same
 run: raw smtplib resending one prebuilt message N times over one reused connection, and, in
 this process without a broker (one connection, no concurrency), the task body by
@@ -81,6 +83,7 @@ def wait_sent(ids, timeout=300):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=2000)
+    parser.add_argument("--path", default="batch", choices=["batch", "single"])
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads"])
     parser.add_argument("--concurrency", type=int, default=0, help="default: Celery's (cores; threads: cores too)")
     parser.add_argument("--reuse-db-connections", action="store_true",
@@ -100,7 +103,14 @@ def main():
     from config.tasks import send_tasks_safely
     from notifications.delivery import build_email, close_connections, deliver
     from notifications.models import EmailMessage
-    from notifications.tasks import send_email
+    from notifications.outbox import in_batches
+    from notifications.tasks import send_email, send_email_batch
+
+    def publish(chunk):
+        if args.path == "single":
+            return send_tasks_safely(send_email, [(i,) for i in chunk]) == len(chunk)
+        batches = in_batches(chunk)
+        return send_tasks_safely(send_email_batch, [(b,) for b in batches]) == len(batches)
 
     warmup = 50
     EmailMessage.objects.bulk_create(
@@ -117,7 +127,7 @@ def main():
     worker = start_worker(args.pool, args.concurrency, args.reuse_db_connections)
     try:
         # Not timed: the worker's start, its processes' first database and SMTP connections.
-        send_tasks_safely(send_email, [(i,) for i in warm_ids])
+        publish(warm_ids)
         wait_sent(warm_ids, timeout=120)
 
         raw = smtplib.SMTP("127.0.0.1", port)
@@ -128,7 +138,7 @@ def main():
             end = (r + 1) * per_round if r < ROUNDS - 1 else n
             chunk, plain_chunk, eager_chunk = ids[r * per_round:end], plain_ids[r * per_round:end], eager_ids[r * per_round:end]
             start = time.perf_counter()
-            assert send_tasks_safely(send_email, [(i,) for i in chunk]) == len(chunk)
+            assert publish(chunk)
             wait_sent(chunk)
             ours_seconds += time.perf_counter() - start
             start = time.perf_counter()
@@ -157,7 +167,8 @@ def main():
     sink.stop()
 
     ours, plain, eager, raw_rate = n / ours_seconds, n / plain_seconds, n / eager_seconds, n / raw_seconds
-    worker_desc = f"{args.pool}, concurrency {args.concurrency or os.cpu_count()}"
+    worker_desc = f"{args.pool}, concurrency {args.concurrency or os.cpu_count()}, "
+    worker_desc += f"send_email_batch of {settings.EMAIL_SEND_BATCH_SIZE}" if args.path == "batch" else "send_email per row"
     if args.reuse_db_connections:
         worker_desc += ", PROPOSAL: db connections reused"
     print(f"database: {database.split('@')[-1]}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")

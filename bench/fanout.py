@@ -4,9 +4,10 @@ Needs PostgreSQL (DATABASE_URL: a fresh <name>_mailbench database is made beside
 (CELERY_BROKER_URL). For each N: N opted-in users (bulk_create), a fresh Celery worker process
 (solo pool, the `default` queue where announcement tasks run), then a movie's first showtime
 is saved, which enqueues `notifications.announce_movie` after commit. Prints the seconds until
-every batch task was enqueued (the plan) and until every outbox row exists (all batches done),
-the number of `notifications.send_email` tasks waiting on the `email` queue (N expected; the
-"all rows" time includes their enqueue), and
+the plan started (the announcement counted its batches) and until every outbox row exists and
+every send batch is enqueued, the number of `notifications.send_email_batch` tasks waiting on
+the `email` queue (N / ANNOUNCEMENT_BATCH_SIZE expected; the "all rows" time includes their
+enqueue), and
 the worker's peak memory (VmHWM), which should stay flat as N grows. The email queue is left
 unconsumed and purged after each N.
 
@@ -125,6 +126,7 @@ def baseline(n):
 
 
 def run(n, timeout):
+    from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
 
@@ -158,7 +160,8 @@ def run(n, timeout):
                 break
             time.sleep(0.2)
         rows = EmailMessage.objects.filter(kind="new_movie").count()
-        while done is not None and email_queue_length() < rows and time.monotonic() < deadline:
+        expected_tasks = -(-rows // settings.ANNOUNCEMENT_BATCH_SIZE)
+        while done is not None and email_queue_length() < expected_tasks and time.monotonic() < deadline:
             time.sleep(0.05)  # the last batch publishes its sends just after its commit
         if done is not None:
             done = time.monotonic() - t0

@@ -375,9 +375,10 @@ def stale_message_ids(limit=1000):
 
 def due_soon(now, within_seconds, limit=10_000):
     """[(when, ids)] of rows waiting in the database (a retry, a rate-limit slot) whose time
-    comes within the next `within_seconds`: the per-minute sweep hands them to the broker with
-    a short countdown, so no broker message ever waits longer than that."""
-    rows = (
+    comes within the next `within_seconds`, in batches of EMAIL_SEND_BATCH_SIZE by time, each
+    with its first row's time: the per-minute sweep hands them to the broker with a short
+    countdown, so no broker message ever waits longer than that."""
+    rows = list(
         EmailMessage.objects.filter(
             status__in=(EmailMessage.Status.PENDING, EmailMessage.Status.FAILED),
             next_attempt_at__gt=now,
@@ -386,7 +387,5 @@ def due_soon(now, within_seconds, limit=10_000):
         .order_by("next_attempt_at", "id")
         .values_list("next_attempt_at", "id")[:limit]
     )
-    grouped = {}
-    for when, pk in rows:
-        grouped.setdefault(when, []).append(pk)
-    return sorted(grouped.items())
+    size = settings.EMAIL_SEND_BATCH_SIZE
+    return [(rows[i][0], [pk for _, pk in rows[i:i + size]]) for i in range(0, len(rows), size)]

@@ -2,10 +2,12 @@
 
 Celery's own `rate_limit` counts tasks per worker: a batch task of 50 messages would count once,
 and two workers would send twice the limit. Here a limit is a row (`SendPace`) holding the time
-from which the next message may go; a batch of k messages reserves k slots (k / rate seconds)
-under the row's lock and is sent at the start of its reservation. The reservation is written on
-the rows (`next_attempt_at`): a row is not claimable before it, and a wait longer than a minute
-is picked up by the per-minute sweep instead of waiting in the broker (DESIGN rule 3).
+from which the next message may go; a batch of k messages reserves k consecutive slots, 1/rate
+apart, under the row's lock, and each message goes at its slot (the batch waits between them,
+a few seconds at most). The slots are written on the rows (`next_attempt_at`): a row is not
+claimable before its slot, and a wait longer than a minute is picked up by the per-minute
+sweep instead of waiting in the broker (DESIGN rule 3). Over any minute, a limit of n/m sends
+at most n messages.
 
 Imports no other app of ours."""
 
@@ -14,6 +16,7 @@ from datetime import timedelta
 from celery.utils.time import rate as parse_rate
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Value, When
 
 from .delivery import RETRY_EARLY_TOLERANCE
 from .models import EmailMessage, SendPace
@@ -47,28 +50,28 @@ def reserve(name, per_second, count, now):
 
 
 def admit(message_ids, now):
-    """Split a batch into the ids to send now and [(when, ids)] to send later.
+    """Split a batch into the ids to send now and the [(when, id)] that must wait, in time order.
 
-    Rows of a limited kind that hold no reservation yet (pending, never scheduled) reserve
-    their slots together; rows already scheduled (a reservation, a retry) wait for their time;
-    everything else is sent now (delivery's claim decides whether it is still to do)."""
+    Rows of a limited kind that hold no slot yet (pending, never scheduled) reserve one slot
+    each, 1/rate apart, written on the rows; rows already scheduled (a slot, a retry) keep
+    their time; everything else goes now (delivery's claim decides whether it is still to do)."""
     rows = EmailMessage.objects.filter(pk__in=message_ids).values_list("pk", "kind", "status", "next_attempt_at")
-    now_ids, later, unreserved = [], {}, {}
+    waiting = (EmailMessage.Status.PENDING, EmailMessage.Status.FAILED)
+    ready, timed, unreserved = [], [], {}
     for pk, kind, status, next_attempt_at in rows:
-        if next_attempt_at is not None and next_attempt_at > now + RETRY_EARLY_TOLERANCE and status in (
-            EmailMessage.Status.PENDING, EmailMessage.Status.FAILED
-        ):
-            later.setdefault(next_attempt_at, []).append(pk)
+        if status in waiting and next_attempt_at is not None and next_attempt_at > now + RETRY_EARLY_TOLERANCE:
+            timed.append((next_attempt_at, pk))
         elif status == EmailMessage.Status.PENDING and next_attempt_at is None and pace_of(kind):
             unreserved.setdefault(pace_of(kind), []).append(pk)
         else:
-            now_ids.append(pk)
+            ready.append(pk)
     for (name, per_second), ids in unreserved.items():
+        ids.sort()
         start = reserve(name, per_second, len(ids), now)
-        if start <= now:
-            now_ids.extend(ids)
-            continue
-        # Written on the rows: the claim refuses them before their slot, the sweep finds them.
-        EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.PENDING).update(next_attempt_at=start)
-        later.setdefault(start, []).extend(ids)
-    return sorted(now_ids), sorted(later.items())
+        slots = [(start + timedelta(seconds=i / per_second), pk) for i, pk in enumerate(ids)]
+        # One UPDATE: the claim refuses a row before its slot, and the sweep finds it there.
+        EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.PENDING).update(
+            next_attempt_at=Case(*(When(pk=pk, then=Value(when)) for when, pk in slots))
+        )
+        timed.extend(slots)
+    return sorted(ready), sorted(timed)

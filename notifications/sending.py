@@ -14,6 +14,9 @@ from . import delivery, outbox, pacing
 # A batch stops after this long and enqueues what is left, well inside its time limit
 # (a slow provider can take EMAIL_TIMEOUT per send and provider).
 BATCH_BUDGET_SECONDS = 40
+# A rate-limited batch waits in the task for a slot this close; a later one goes back to the broker.
+MAX_WAIT_IN_TASK_SECONDS = 5
+_sleep = time.sleep  # tests move time-machine's clock instead
 
 
 def _send_task():
@@ -31,21 +34,32 @@ def schedule_retry(message_id, delay):
 
 
 def send_batch(message_ids, budget_seconds=BATCH_BUDGET_SECONDS):
-    """Deliver the rows of a batch; returns {status: count} of the attempts made."""
-    now = timezone.now()
-    now_ids, later = pacing.admit(message_ids, now)
-    for when, ids in later:
-        outbox.schedule([(batch,) for batch in outbox.in_batches(ids)], when, now)
-    counts = {}
+    """Deliver the rows of a batch; returns {status: count} of the attempts made.
+
+    Rows a rate limit gave a slot in the next few seconds are sent at their slot (the task
+    waits for it); the rest of the batch goes back to the broker (a countdown under a minute)
+    or stays in the database for the sweep."""
     started = time.monotonic()
-    for position, message_id in enumerate(now_ids):
-        if time.monotonic() - started > budget_seconds:
-            outbox.schedule([(now_ids[position:],)], now, now)
+    ready, timed = pacing.admit(message_ids, timezone.now())
+    counts = {}
+    for message_id in ready:
+        _deliver(message_id, counts)
+    for position, (when, message_id) in enumerate(timed):
+        wait = (when - timezone.now()).total_seconds()
+        if wait > MAX_WAIT_IN_TASK_SECONDS or time.monotonic() - started + wait > budget_seconds:
+            rest = [pk for _, pk in timed[position:]]
+            outbox.schedule([(rest,)], when, timezone.now())
             break
-        outcome = delivery.deliver(message_id)
-        if outcome is None:
-            continue
-        counts[outcome.status] = counts.get(outcome.status, 0) + 1
-        if outcome.retry_in is not None:
-            schedule_retry(message_id, outcome.retry_in)
+        if wait > 0:
+            _sleep(wait)
+        _deliver(message_id, counts)
     return counts
+
+
+def _deliver(message_id, counts):
+    outcome = delivery.deliver(message_id)
+    if outcome is None:
+        return
+    counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    if outcome.retry_in is not None:
+        schedule_retry(message_id, outcome.retry_in)
