@@ -267,7 +267,7 @@ class Outcome:
 
 _CLAIM_SQL = """
 UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s
-WHERE id = %s AND (
+WHERE id IN ({ids}) AND (
     (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
     OR (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
     OR (status = %s AND updated_at < %s)
@@ -283,14 +283,23 @@ def claim(message_id):
 
     Claimable: pending (and due, when a rate limit gave it a slot); failed and due; `sending`
     but abandoned (a worker died mid-send)."""
+    rows = claim_many([message_id])
+    return rows[0] if rows else None
+
+
+def claim_many(message_ids):
+    """claim() for a few rows in one statement (a batch claims CLAIM_CHUNK at a time): the
+    rows now ours, by id."""
+    if not message_ids:
+        return []
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     adapt = connection.ops.adapt_datetimefield_value
     S = EmailMessage.Status
     due = adapt(now + RETRY_EARLY_TOLERANCE)
-    params = [S.SENDING, adapt(now), message_id, S.PENDING, due, S.FAILED, due, S.SENDING, adapt(stale)]
-    rows = list(EmailMessage.objects.raw(_CLAIM_SQL.format(table=EmailMessage._meta.db_table), params))
-    return rows[0] if rows else None
+    params = [S.SENDING, adapt(now), *message_ids, S.PENDING, due, S.FAILED, due, S.SENDING, adapt(stale)]
+    sql = _CLAIM_SQL.format(table=EmailMessage._meta.db_table, ids=", ".join(["%s"] * len(message_ids)))
+    return sorted(EmailMessage.objects.raw(sql, params), key=lambda message: message.pk)
 
 
 def _finish(message, **values):
@@ -312,8 +321,12 @@ def _finish(message, **values):
 def deliver(message_id):
     """One delivery attempt of a row. Returns None when the row was not ours to send."""
     message = claim(message_id)
-    if message is None:
-        return None
+    return None if message is None else attempt(message)
+
+
+def attempt(message):
+    """Send a claimed row through the primary provider, then the fallback, and record the outcome."""
+    message_id = message.pk
     errors = []
     try:
         email = build_email(message)

@@ -60,7 +60,7 @@ def schedule(task_args_list, when, now, task=None):
     it (DESIGN rule 3: RabbitMQ's consumer timeout, Redis's visibility timeout). Returns
     whether it was handed over."""
     wait = max(0.0, (when - now).total_seconds())
-    if wait > SCHEDULE_AHEAD_SECONDS:
+    if not task_args_list or wait > SCHEDULE_AHEAD_SECONDS:
         return False
     send_tasks_safely(task or _batch_task(), task_args_list, countdown=wait)
     return True
