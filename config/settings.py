@@ -276,6 +276,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+    # RabbitMQ (amqp://): publisher confirms, so a publish the broker did not take raises and the
+    # row waits for the sweepers. The Redis transport ignores it.
+    "confirm_publish": True,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
