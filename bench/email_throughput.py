@@ -14,6 +14,11 @@ this process without a broker (one connection, no concurrency), the task body by
 send_email.apply() and delivery.deliver() alone.
 The SMTP sink (aiosmtpd) runs in its own process. Prints the rates and the ratio (goal >= 0.5).
 
+`--campaign-rate 1200/m [--campaign-rows 1800]`: instead, the rate limit. That many `campaign`
+rows are published at once in batches to a real worker whose CAMPAIGN_RATE_LIMIT is the given
+rate, this process plays beat (the per-minute sweep); prints the most sends seen in any 60 s
+window against the limit, and the average rate.
+
 Uses PostgreSQL from DATABASE_URL (a fresh <name>_mailbench database) when set, else a
 temporary SQLite file (then use --concurrency 1: SQLite allows one writer)."""
 
@@ -88,7 +93,11 @@ def main():
     parser.add_argument("--concurrency", type=int, default=0, help="default: Celery's (cores; threads: cores too)")
     parser.add_argument("--reuse-db-connections", action="store_true",
                         help="a proposal: keep database connections between tasks (see REUSING_WORKER)")
+    parser.add_argument("--campaign-rate", default="", help="measure the campaign rate limit instead, e.g. 1200/m")
+    parser.add_argument("--campaign-rows", type=int, default=1800)
     args = parser.parse_args()
+    if args.campaign_rate:
+        return measure_rate_limit(args)
     n = args.n
     if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
         sys.exit("Set CELERY_BROKER_URL=redis://… (a database number of your own: its email queue is purged).")
@@ -179,6 +188,61 @@ def main():
     print(f"raw smtplib, one connection:             {raw_rate:8.1f} msg/s  ({raw_seconds:.2f} s)")
     print(f"ratio send path / raw: {ours / raw_rate:.2f}  (goal >= 0.5); in one process: apply() / raw "
           f"{eager / raw_rate:.2f}, deliver() / raw {plain / raw_rate:.2f}")
+
+
+def measure_rate_limit(args):
+    """Sends per minute of a campaign against CAMPAIGN_RATE_LIMIT, through a real worker."""
+    from datetime import timedelta
+
+    sink = SMTPSink()
+    bench_database(require_postgres=False)
+    setup_django(EMAIL_URL=f"smtp://127.0.0.1:{sink.port}", EMAIL_FALLBACK_URL="", CAMPAIGN_RATE_LIMIT=args.campaign_rate)
+    from celery.utils.time import rate
+
+    from config.celery import app
+    from config.tasks import send_tasks_safely
+    from notifications.models import EmailMessage
+    from notifications.outbox import in_batches
+    from notifications.tasks import requeue_stale_emails, send_email_batch
+
+    EmailMessage.objects.bulk_create(
+        EmailMessage(kind="campaign", to=f"fan{i}@example.com", subject="Festival", body_text=TEXT, body_html=HTML,
+                     idempotency_key=f"bench-campaign:{i}")
+        for i in range(args.campaign_rows)
+    )
+    ids = list(EmailMessage.objects.order_by("id").values_list("id", flat=True))
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("email")
+    worker = start_worker(args.pool, args.concurrency)
+    try:
+        time.sleep(5)  # the worker's start
+        send_tasks_safely(send_email_batch, [(b,) for b in in_batches(ids)])  # every batch at once
+        started = time.monotonic()
+        next_sweep = started
+        while EmailMessage.objects.filter(status="sent").count() < len(ids):
+            if time.monotonic() >= next_sweep:  # what beat does every minute
+                requeue_stale_emails()
+                next_sweep += 60
+            if time.monotonic() - started > 10 * 60 + len(ids) / rate(args.campaign_rate):
+                raise RuntimeError("not every campaign message was sent in time")
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        sink.stop()
+    sent_at = sorted(EmailMessage.objects.values_list("sent_at", flat=True))
+    minute = timedelta(seconds=60)
+    j, most = 0, 0
+    for i, start in enumerate(sent_at):  # the most sends in any window [t, t + 60 s)
+        while j < len(sent_at) and sent_at[j] < start + minute:
+            j += 1
+        most = max(most, j - i)
+    span = (sent_at[-1] - sent_at[0]).total_seconds()
+    limit = rate(args.campaign_rate) * 60
+    print(f"campaign rate limit {args.campaign_rate} ({limit:.0f}/min), {len(ids)} rows in batches of "
+          f"{len(in_batches(ids)[0])}, all enqueued at once, worker {args.pool} concurrency {args.concurrency or os.cpu_count()}")
+    print(f"most sends in any 60 s window: {most} (limit {limit:.0f}); first to last send {span:.1f} s, "
+          f"average {60 * (len(ids) - 1) / span:.0f}/min")
 
 
 if __name__ == "__main__":

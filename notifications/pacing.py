@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Value, When
 
-from .delivery import RETRY_EARLY_TOLERANCE
 from .models import EmailMessage, SendPace
 
 # Kind of message -> the setting holding its limit ("600/m"); kinds not listed go at once.
@@ -59,8 +58,8 @@ def admit(message_ids, now):
     waiting = (EmailMessage.Status.PENDING, EmailMessage.Status.FAILED)
     ready, timed, unreserved = [], [], {}
     for pk, kind, status, next_attempt_at in rows:
-        if status in waiting and next_attempt_at is not None and next_attempt_at > now + RETRY_EARLY_TOLERANCE:
-            timed.append((next_attempt_at, pk))
+        if status in waiting and next_attempt_at is not None and next_attempt_at > now:
+            timed.append((next_attempt_at, pk))  # not a moment early: the limit counts from the slot
         elif status == EmailMessage.Status.PENDING and next_attempt_at is None and pace_of(kind):
             unreserved.setdefault(pace_of(kind), []).append(pk)
         else:
