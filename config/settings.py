@@ -234,7 +234,7 @@ EMAIL_RATE_LIMIT = env.str("EMAIL_RATE_LIMIT", default="") or None
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=3)
 ANNOUNCEMENT_BATCH_SIZE = env.int("ANNOUNCEMENT_BATCH_SIZE", default=50)
 # Outbox rows one `notifications.send_email_batch` task sends over its open connections.
-EMAIL_SEND_BATCH_SIZE = env.int("EMAIL_SEND_BATCH_SIZE", default=100)
+EMAIL_SEND_BATCH_SIZE = env.int("EMAIL_SEND_BATCH_SIZE", default=50)
 CAMPAIGN_RATE_LIMIT = env.str("CAMPAIGN_RATE_LIMIT", default="600/m") or None
 REQUEUE_STALE_AFTER_SECONDS = env.int("REQUEUE_STALE_AFTER_SECONDS", default=300)
 
