@@ -6,6 +6,7 @@ The planner renders the template once per language and bulk-inserts the rows its
 per transaction: as fast as one process can make them, memory flat as the audience grows."""
 
 import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from cinema.models import Movie, Showtime
 from config.tasks import enqueue_on_commit, send_task_safely
 
 from .models import Announcement, AnnouncementBatch, EmailMessage, SuppressedAddress
-from .outbox import queue_emails_bulk
+from .outbox import PLAN_BUDGET_SECONDS, queue_emails_bulk
 from .rendering import email_language, render_email, site_link
 from .unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
@@ -73,8 +74,13 @@ def plan_announcement(movie_id):
             announcement.status = Announcement.Status.SENDING
             announcement.save(update_fields=["total_batches", "status"])
     templates = _NewMovieTemplates(movie)
+    started = time.monotonic()
     while _plan_chunk(announcement.pk, templates):
-        pass
+        if time.monotonic() - started > PLAN_BUDGET_SECONDS:  # go on in a fresh task, inside its time limit
+            from .tasks import announce_movie
+
+            send_task_safely(announce_movie, args=(movie_id,))
+            break
     return Announcement.objects.get(pk=announcement.pk)
 
 

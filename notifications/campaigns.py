@@ -8,6 +8,7 @@ chunk per transaction and enqueues their send batches, which CAMPAIGN_RATE_LIMIT
 
 import csv
 import io
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -22,7 +23,7 @@ from django.utils.html import escape
 from config.tasks import enqueue_on_commit, send_task_safely
 
 from .models import Campaign, EmailMessage
-from .outbox import queue_emails_bulk
+from .outbox import PLAN_BUDGET_SECONDS, queue_emails_bulk
 from .rendering import LANGUAGES, email_language, render_email
 from .suppression import address_key, suppressed_among
 from .unsubscribe import address_unsubscribe_url, list_unsubscribe_headers, unsubscribe_url
@@ -188,8 +189,13 @@ def plan_campaign(campaign_id):
     if campaign is None:
         return 0
     templates = _CampaignTemplates(campaign)
-    made = 0
+    made, started = 0, time.monotonic()
     while True:
+        if time.monotonic() - started > PLAN_BUDGET_SECONDS:  # go on in a fresh task, inside its time limit
+            from .tasks import send_campaign
+
+            send_task_safely(send_campaign, args=(campaign_id,))
+            return made
         with transaction.atomic():
             locked = Campaign.objects.select_for_update().only("planned", "planned_at", "skipped_unsubscribed").get(
                 pk=campaign_id

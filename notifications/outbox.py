@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 RESENDABLE = (EmailMessage.Status.FAILED, EmailMessage.Status.DEAD, EmailMessage.Status.SENT)
 # The longest wait handed to the broker as a countdown; the per-minute sweep looks this far ahead.
 SCHEDULE_AHEAD_SECONDS = 60
+# A planner (announcement, campaign) hands over to a fresh task after this long, well inside the
+# task time limit; it goes on from its cursor.
+PLAN_BUDGET_SECONDS = 40
 
 
 @dataclass(frozen=True)

@@ -221,3 +221,21 @@ def test_the_rate_limit_holds_over_every_minute_whatever_the_batch_size(
     per_window = [sum(1 for t in sent_at if s <= t < s + timedelta(seconds=60)) for s in sent_at]
     assert max(per_window) == 10
     assert sent_at[-1] - sent_at[0] >= timedelta(seconds=24 * 6)
+
+
+@pytest.mark.django_db
+def test_a_long_plan_hands_over_to_a_fresh_task_and_goes_on_from_its_cursor(staff_client, monkeypatch):
+    from notifications import campaigns
+
+    handed_over = []
+    monkeypatch.setattr(campaigns, "send_task_safely", lambda task, args: handed_over.append((task.name, args)))
+    monkeypatch.setattr(campaigns, "PLAN_CHUNK", 10)
+    campaign = _post(staff_client, _csv("email\n" + "".join(f"u{i}@example.com\n" for i in range(25)))).json()
+    clock = iter([0.0, 0.0, 100.0])  # the budget runs out after the first chunk
+    monkeypatch.setattr(campaigns.time, "monotonic", lambda: next(clock, 100.0))
+
+    assert plan_campaign(campaign["id"]) == 10
+    assert handed_over == [("notifications.send_campaign", (campaign["id"],))]
+    monkeypatch.setattr(campaigns.time, "monotonic", lambda: 0.0)
+    assert plan_campaign(campaign["id"]) == 15
+    assert EmailMessage.objects.filter(kind="campaign").count() == 25
