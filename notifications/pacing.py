@@ -27,11 +27,16 @@ PACED_KINDS = {
 }
 
 
+# Slots are spaced for this share of the limit: a send that leaves up to about a second after
+# its slot (a busy worker) must not push any 60-second window over the limit.
+HEADROOM = 0.98
+
+
 def pace_of(kind):
     """(pace name, messages per second) of a kind, or None when its messages are not limited."""
     setting = PACED_KINDS.get(kind)
     per_second = parse_rate(getattr(settings, setting, None)) if setting else 0
-    return (setting, per_second) if per_second else None
+    return (setting, per_second * HEADROOM) if per_second else None
 
 
 def reserve(name, per_second, count, now):
