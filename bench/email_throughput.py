@@ -109,7 +109,7 @@ def main():
     from django.conf import settings
 
     from config.celery import app
-    from config.tasks import send_tasks_safely
+    from core.tasks import send_tasks_safely
     from notifications.delivery import build_email, close_connections, deliver
     from notifications.models import EmailMessage
     from notifications.outbox import in_batches
@@ -200,7 +200,7 @@ def measure_rate_limit(args):
     from celery.utils.time import rate
 
     from config.celery import app
-    from config.tasks import send_tasks_safely
+    from core.tasks import send_tasks_safely
     from notifications.models import EmailMessage
     from notifications.outbox import in_batches
     from notifications.tasks import requeue_stale_emails, send_email_batch

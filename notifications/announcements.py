@@ -18,7 +18,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from cinema.models import Movie, Showtime
-from config.tasks import enqueue_on_commit, send_task_safely
+from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import Announcement, AnnouncementBatch, EmailMessage, SuppressedAddress
 from .outbox import PLAN_BUDGET_SECONDS, queue_emails_bulk
@@ -48,9 +48,7 @@ def on_showtime_created(showtime):
     except IntegrityError:  # a concurrent first showtime of the same movie won
         return None
     if created:
-        from .tasks import announce_movie
-
-        enqueue_on_commit(announce_movie, showtime.movie_id)
+        enqueue_on_commit(task_named("notifications.announce_movie"), showtime.movie_id)
     return announcement
 
 
@@ -77,9 +75,7 @@ def plan_announcement(movie_id):
     started = time.monotonic()
     while _plan_chunk(announcement.pk, templates):
         if time.monotonic() - started > PLAN_BUDGET_SECONDS:  # go on in a fresh task, inside its time limit
-            from .tasks import announce_movie
-
-            send_task_safely(announce_movie, args=(movie_id,))
+            send_task_safely(task_named("notifications.announce_movie"), args=(movie_id,))
             break
     return Announcement.objects.get(pk=announcement.pk)
 
@@ -179,8 +175,7 @@ def requeue_stuck_announcements():
     """For the per-minute sweep: an announcement not done whose last progress (creation or a
     finished batch) is older than REQUEUE_STALE_AFTER_SECONDS lost an enqueue; planning again
     re-enqueues what is left. One still progressing is left alone. Returns the movie ids."""
-    from .tasks import announce_movie
-
+    announce_movie = task_named("notifications.announce_movie")
     cutoff = timezone.now() - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     stuck = (
         Announcement.objects.exclude(status=Announcement.Status.DONE)

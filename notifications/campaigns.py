@@ -20,7 +20,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import escape
 
-from config.tasks import enqueue_on_commit, send_task_safely
+from core.errors import DomainError
+from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import Campaign, EmailMessage
 from .outbox import PLAN_BUDGET_SECONDS, queue_emails_bulk
@@ -36,13 +37,10 @@ PLAN_CHUNK = 1000
 UNSUBSCRIBE_SLOT = "@@UNSUBSCRIBE_URL@@"
 
 
-class BadRecipientsFile(Exception):
-    """The whole file is refused: nothing is stored or queued."""
+class BadRecipientsFile(DomainError):
+    """The whole file is refused (a 400 naming why): nothing is stored or queued."""
 
-    def __init__(self, code, detail):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
+    code = "invalid_recipients_file"
 
 
 @dataclass
@@ -56,33 +54,35 @@ class RecipientList:
 def _rows(uploaded):
     """(line number, cells) of each record after the header, and the header's column names."""
     if uploaded.size is not None and uploaded.size > MAX_FILE_BYTES:
-        raise BadRecipientsFile("file_too_large", "The recipients file is over 10 MB.")
+        raise BadRecipientsFile(code="file_too_large", detail="The recipients file is over 10 MB.")
     raw = uploaded.read(MAX_FILE_BYTES + 1)
     if len(raw) > MAX_FILE_BYTES:
-        raise BadRecipientsFile("file_too_large", "The recipients file is over 10 MB.")
+        raise BadRecipientsFile(code="file_too_large", detail="The recipients file is over 10 MB.")
     try:
         if b"\x00" in raw:
             raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL byte")
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise BadRecipientsFile("not_csv", "The recipients file is not a CSV text file (UTF-8).") from None
+        raise BadRecipientsFile(code="not_csv", detail="The recipients file is not a CSV text file (UTF-8).") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         columns = [name.strip().lower() for name in header or []]
         if "email" not in columns:
-            raise BadRecipientsFile("missing_email_column", "The recipients file has no `email` column in its header row.")
+            raise BadRecipientsFile(
+                code="missing_email_column", detail="The recipients file has no `email` column in its header row."
+            )
         _refuse_formulas(header, 1)
         rows = []
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) == MAX_ROWS:
-                raise BadRecipientsFile("too_many_rows", f"The recipients file has more than {MAX_ROWS:,} rows.")
+                raise BadRecipientsFile(code="too_many_rows", detail=f"The recipients file has more than {MAX_ROWS:,} rows.")
             _refuse_formulas(cells, reader.line_num)
             rows.append((reader.line_num, cells))
     except csv.Error as exc:
-        raise BadRecipientsFile("not_csv", f"The recipients file is not valid CSV: {exc}.") from None
+        raise BadRecipientsFile(code="not_csv", detail=f"The recipients file is not valid CSV: {exc}.") from None
     return columns, rows
 
 
@@ -90,8 +90,8 @@ def _refuse_formulas(cells, line):
     for cell in cells:
         if cell.startswith(FORMULA_PREFIXES) or cell.lstrip().startswith(FORMULA_PREFIXES[:4]):
             raise BadRecipientsFile(
-                "formula_injection",
-                f"Line {line}: a cell starts with = + - or @ (a spreadsheet formula); remove it and upload again.",
+                code="formula_injection",
+                detail=f"Line {line}: a cell starts with = + - or @ (a spreadsheet formula); remove it and upload again.",
             )
 
 
@@ -136,15 +136,13 @@ def create_campaign(*, subject, body_text, body_html="", recipients_file, create
 
 
 def save_campaign(checked, *, subject, body_text, body_html="", filename="", created_by=None):
-    from .tasks import send_campaign
-
     with transaction.atomic():
         campaign = Campaign.objects.create(
             subject=subject[:255], body_text=body_text, body_html=body_html or "", filename=filename[:255],
             recipients=checked.recipients, total=checked.total, invalid=checked.invalid,
             skipped_unsubscribed=checked.skipped_unsubscribed, created_by=created_by,
         )
-        enqueue_on_commit(send_campaign, campaign.pk)
+        enqueue_on_commit(task_named("notifications.send_campaign"), campaign.pk)
     return campaign
 
 
@@ -192,9 +190,7 @@ def plan_campaign(campaign_id):
     made, started = 0, time.monotonic()
     while True:
         if time.monotonic() - started > PLAN_BUDGET_SECONDS:  # go on in a fresh task, inside its time limit
-            from .tasks import send_campaign
-
-            send_task_safely(send_campaign, args=(campaign_id,))
+            send_task_safely(task_named("notifications.send_campaign"), args=(campaign_id,))
             return made
         with transaction.atomic():
             locked = Campaign.objects.select_for_update().only("planned", "planned_at", "skipped_unsubscribed").get(
@@ -238,8 +234,7 @@ def progress(campaign):
 def requeue_stuck_campaigns():
     """For the per-minute sweep: a campaign whose rows are not all made REQUEUE_STALE_AFTER_SECONDS
     after its creation lost its planner (an enqueue, a killed worker); plan it again."""
-    from .tasks import send_campaign
-
+    send_campaign = task_named("notifications.send_campaign")
     cutoff = timezone.now() - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     ids = list(Campaign.objects.filter(planned_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True))
     for campaign_id in ids:

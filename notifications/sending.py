@@ -9,6 +9,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from core.tasks import task_named
+
 from . import delivery, outbox, pacing
 
 # A batch stops after this long and enqueues what is left, well inside its time limit
@@ -22,9 +24,7 @@ _sleep = time.sleep  # tests move time-machine's clock instead
 
 
 def _send_task():
-    from .tasks import send_email
-
-    return send_email
+    return task_named("notifications.send_email")
 
 
 def schedule_retry(message_id, delay):

@@ -1,14 +1,17 @@
 """Celery tasks of notifications: thin wrappers that take ids, re-read state and call the rules.
 
-Jobs that read other apps (reminders, announcements, campaigns) are imported inside their task,
-so that the outbox, which imports this module to enqueue sends, stays free of other apps."""
+The outbox, the sends, the announcements and the campaigns enqueue these by name
+(`core.tasks.task_named`), so this module may import them without a circle."""
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from . import delivery, outbox, sending
+from .announcements import plan_announcement, requeue_stuck_announcements
+from .campaigns import plan_campaign, requeue_stuck_campaigns
 from .models import EmailMessage
+from .reminders import send_showtime_reminders as queue_due_reminders
 
 
 @shared_task(
@@ -56,9 +59,6 @@ def requeue_stale_emails():
     outbox.schedule([(batch,) for batch in outbox.in_batches(ids)], now, now)
     for when, due_ids in delivery.due_soon(now, outbox.SCHEDULE_AHEAD_SECONDS):
         outbox.schedule([(batch,) for batch in outbox.in_batches(due_ids)], when, now)
-    from .announcements import requeue_stuck_announcements  # lost announcement enqueues, same sweep
-    from .campaigns import requeue_stuck_campaigns
-
     requeue_stuck_announcements()
     requeue_stuck_campaigns()
     return len(ids)
@@ -66,29 +66,21 @@ def requeue_stale_emails():
 
 @shared_task(name="notifications.send_showtime_reminders", ignore_result=True)
 def send_showtime_reminders():
-    from .reminders import send_showtime_reminders as queue_due_reminders
-
     return queue_due_reminders()
 
 
 @shared_task(name="notifications.announce_movie", ignore_result=True)
 def announce_movie(movie_id):
-    from .announcements import plan_announcement
-
     plan_announcement(movie_id)
 
 
 @shared_task(name="notifications.announce_movie_batch", ignore_result=True)
 def announce_movie_batch(movie_id, from_user_id, before_user_id=None):
     """Kept for messages queued before the planner made the rows itself: it now only re-plans."""
-    from .announcements import plan_announcement
-
     plan_announcement(movie_id)
     return 0
 
 
 @shared_task(name="notifications.send_campaign", ignore_result=True)
 def send_campaign(campaign_id):
-    from .campaigns import plan_campaign
-
     return plan_campaign(campaign_id)

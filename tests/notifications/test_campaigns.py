@@ -15,7 +15,7 @@ from accounts.models import User
 from notifications import outbox, sending
 from notifications.campaigns import plan_campaign
 from notifications.models import Campaign, EmailMessage, SuppressedAddress
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.factories import UserFactory
 
 UNSUBSCRIBE_LINK = re.compile(r"http://testserver/unsubscribe/[^/\s\"<>]+/")

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from ops import broker
-from tests.ops.conftest import needs_rabbitmq_server, needs_redis_server, start_broker
+from tests.support.harness import needs_rabbitmq_server, needs_redis_server, start_broker
 
 
 @pytest.fixture(params=[pytest.param("redis", marks=needs_redis_server),
@@ -20,7 +20,7 @@ def any_broker(request, tmp_path):
 
 @pytest.mark.django_db
 def test_ping_and_queue_lengths_answer_on_both_brokers_and_fail_cleanly_when_away(any_broker, broker_at):
-    from config.tasks import send_tasks_safely
+    from core.tasks import send_tasks_safely
     from notifications.tasks import send_email, send_email_batch
 
     expected = {"redis": "redis", "rabbitmq": "amqp"}[any_broker.kind]

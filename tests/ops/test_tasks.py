@@ -1,12 +1,12 @@
-"""config.tasks: sends after commit never fail the caller; many sends share one producer."""
+"""core.tasks: sends after commit never fail the caller; many sends share one producer."""
 
 import pytest
 from celery import current_app
 from django.db import transaction
 
-from config.tasks import enqueue_many_on_commit, send_tasks_safely
+from core.tasks import enqueue_many_on_commit, send_tasks_safely
 from ops.broker import queue_lengths
-from tests.ops.conftest import needs_redis_server
+from tests.support.harness import needs_redis_server
 
 pytestmark = [needs_redis_server, pytest.mark.django_db(transaction=True)]
 
