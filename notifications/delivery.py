@@ -24,7 +24,7 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.core.mail.utils import DNS_NAME
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -318,14 +318,38 @@ def _finish(message, **values):
         )
 
 
+def record_sent(sent):
+    """Write the successes a batch collected, in one UPDATE, each row only while it is still
+    that attempt's (`sending`, same attempts), as `_finish` does for one; empties the list."""
+    if not sent:
+        return
+    S = EmailMessage.Status
+    ours = Q()
+    for message, _ in sent:
+        ours |= Q(pk=message.pk, attempts=message.attempts)
+
+    def per_row(name):
+        return Case(*(When(pk=message.pk, then=Value(values[name])) for message, values in sent),
+                    output_field=EmailMessage._meta.get_field(name))
+
+    EmailMessage.objects.filter(ours, status=S.SENDING).update(
+        status=S.SENT, next_attempt_at=None, updated_at=timezone.now(),
+        **{name: per_row(name) for name in ("provider", "provider_message_id", "last_error", "sent_at")},
+    )
+    sent.clear()
+
+
 def deliver(message_id):
     """One delivery attempt of a row. Returns None when the row was not ours to send."""
     message = claim(message_id)
     return None if message is None else attempt(message)
 
 
-def attempt(message):
-    """Send a claimed row through the primary provider, then the fallback, and record the outcome."""
+def attempt(message, sent=None):
+    """Send a claimed row through the primary provider, then the fallback, and record the outcome.
+
+    With a `sent` list (a batch), a success is appended to it for `record_sent` to write with
+    the next few, one statement for them all; failures are written at once (they schedule a retry)."""
     message_id = message.pk
     errors = []
     try:
@@ -342,17 +366,13 @@ def attempt(message):
             logger.warning("email %s via %s failed: %r", message_id, provider.name, exc)
             errors.append(f"{provider.name}: {exc!r}"[:1000])
             continue
-        now = timezone.now()
-        _finish(
-            message,
-            status=EmailMessage.Status.SENT,
-            provider=provider.name[:64],
-            provider_message_id=_provider_message_id(email),
-            sent_at=now,
-            next_attempt_at=None,
-            last_error="\n".join(errors),
-            updated_at=now,
-        )
+        values = {"provider": provider.name[:64], "provider_message_id": _provider_message_id(email),
+                  "last_error": "\n".join(errors), "sent_at": timezone.now()}
+        if sent is None:
+            _finish(message, status=EmailMessage.Status.SENT, next_attempt_at=None, updated_at=values["sent_at"],
+                    **values)
+        else:
+            sent.append((message, values))
         return Outcome(EmailMessage.Status.SENT)
 
     now = timezone.now()

@@ -20,6 +20,9 @@ BATCH_BUDGET_SECONDS = 40
 MAX_WAIT_IN_TASK_SECONDS = 5
 # Rows claimed by one statement: few, since a claimed row waits in `sending` until it is sent.
 CLAIM_CHUNK = 20
+# Successes written by one statement. A worker killed outright (SIGKILL, OOM) before writing them
+# leaves at most this many sent rows in `sending`: the sweep sends those again (a duplicate, never a loss).
+RECORD_SENT_EVERY = 10
 _sleep = time.sleep  # tests move time-machine's clock instead
 
 
@@ -40,26 +43,32 @@ def send_batch(message_ids, budget_seconds=BATCH_BUDGET_SECONDS):
 
     Rows a rate limit gave a slot in the next few seconds are sent at their slot (the task
     waits for it); the rest of the batch goes back to the broker (a countdown under a minute)
-    or stays in the database for the sweep."""
+    or stays in the database for the sweep. Successes are written RECORD_SENT_EVERY at a time."""
     started = time.monotonic()
     ready, timed = pacing.admit(message_ids, timezone.now())
-    counts = {}
-    for start in range(0, len(ready), CLAIM_CHUNK):
-        if time.monotonic() - started > budget_seconds:
-            rest = ready[start:] + [pk for _, pk in timed]
-            outbox.schedule([(rest,)], timezone.now(), timezone.now())
-            return counts
-        for message in delivery.claim_many(ready[start:start + CLAIM_CHUNK]):
-            _record(message.pk, delivery.attempt(message), counts)
-    for position, (when, message_id) in enumerate(timed):
-        wait = (when - timezone.now()).total_seconds()
-        if wait > MAX_WAIT_IN_TASK_SECONDS or time.monotonic() - started + wait > budget_seconds:
-            rest = [pk for _, pk in timed[position:]]
-            outbox.schedule([(rest,)], when, timezone.now())
-            break
-        if wait > 0:
-            _sleep(wait)
-        _record(message_id, delivery.deliver(message_id), counts)
+    counts, sent = {}, []
+    try:
+        for start in range(0, len(ready), CLAIM_CHUNK):
+            if time.monotonic() - started > budget_seconds:
+                rest = ready[start:] + [pk for _, pk in timed]
+                outbox.schedule([(rest,)], timezone.now(), timezone.now())
+                return counts
+            for message in delivery.claim_many(ready[start:start + CLAIM_CHUNK]):
+                _record(message.pk, delivery.attempt(message, sent), counts)
+                if len(sent) >= RECORD_SENT_EVERY:
+                    delivery.record_sent(sent)
+        delivery.record_sent(sent)
+        for position, (when, message_id) in enumerate(timed):
+            wait = (when - timezone.now()).total_seconds()
+            if wait > MAX_WAIT_IN_TASK_SECONDS or time.monotonic() - started + wait > budget_seconds:
+                rest = [pk for _, pk in timed[position:]]
+                outbox.schedule([(rest,)], when, timezone.now())
+                break
+            if wait > 0:
+                _sleep(wait)
+            _record(message_id, delivery.deliver(message_id), counts)
+    finally:  # also when the time limit interrupts the batch: what was sent is written
+        delivery.record_sent(sent)
     return counts
 
 

@@ -393,3 +393,23 @@ def test_a_long_retry_waits_in_the_database_and_the_sweep_hands_it_over_when_due
     [(name, [([swept],)], options)] = published
     assert (name, swept) == ("notifications.send_email_batch", message_id)
     assert options["countdown"] == pytest.approx(40, abs=1)
+
+
+@pytest.mark.django_db
+def test_a_batch_writes_its_successes_a_few_at_a_time_each_with_its_own_outcome(
+    accepting_smtp, use_providers, monkeypatch, django_assert_max_num_queries
+):
+    from notifications import outbox, sending
+
+    use_providers(accepting_smtp)
+    monkeypatch.setattr(outbox, "enqueue_many_on_commit", lambda task, args_list: None)
+    ids = _bulk([f"fan{i}" for i in range(20)], kind=EmailMessage.Kind.BOOKING_CONFIRMATION)
+
+    # admit 1, claim 1 (20 rows), two writes of 10 successes: not one write per message.
+    with django_assert_max_num_queries(4):
+        assert sending.send_batch(ids) == {"sent": 20}
+
+    rows = list(EmailMessage.objects.filter(pk__in=ids).order_by("pk"))
+    received = {m["message"]["To"]: m["message"]["Message-ID"] for m in accepting_smtp.messages}
+    assert all(r.status == "sent" and r.attempts == 1 and r.sent_at and r.provider == "primary:smtp" for r in rows)
+    assert [r.provider_message_id for r in rows] == [received[r.to] for r in rows]
