@@ -15,7 +15,7 @@ from .models import Announcement, Campaign, DeadLetter, EmailAttachment, EmailMe
 
 class EmailAttachmentInline(admin.TabularInline):
     model = EmailAttachment
-    fields = ["filename", "content_type", "content_id", "size"]
+    fields = ["filename", "content_type", "content_id", "size", "renderer", "source"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -25,7 +25,8 @@ class EmailAttachmentInline(admin.TabularInline):
 
     @admin.display(description="bytes")
     def size(self, obj):
-        return len(obj.content or b"")
+        """A deferred attachment (a ticket's QR) has no stored bytes: it is drawn when sent."""
+        return "rendered when sent" if obj.deferred else len(obj.content or b"")
 
 
 @admin.action(description="Resend (failed, dead or sent messages go back to pending)")

@@ -11,6 +11,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
@@ -79,15 +80,15 @@ def _set_boundaries(part):
             _set_boundaries(child)
 
 
-def _inline_part(attachment):
+def _inline_part(attachment, content):
+    """One part that is both shown by the HTML (Content-ID) and saved under its filename
+    (`Content-Disposition: inline; filename=…`): a ticket's QR is stored and sent once."""
     maintype, _, subtype = attachment.content_type.partition("/")
     if maintype == "image":
-        part = MIMEImage(bytes(attachment.content), _subtype=subtype or "png")
+        part = MIMEImage(content, _subtype=subtype or "png")
     else:
-        from email import encoders
-
         part = MIMEBase(maintype or "application", subtype or "octet-stream")
-        part.set_payload(bytes(attachment.content))
+        part.set_payload(content)
         encoders.encode_base64(part)
     part.add_header("Content-ID", f"<{attachment.content_id}>")
     part.add_header("Content-Disposition", "inline", filename=attachment.filename)
@@ -108,10 +109,11 @@ def build_email(message):
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments.all() if message.attachment_count else ():
+        content = attachment.payload()  # a deferred one (a ticket's QR) is rendered here, at send time
         if attachment.content_id:
-            email.attach(_inline_part(attachment))
+            email.attach(_inline_part(attachment, content))
         else:
-            email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+            email.attach(attachment.filename, content, attachment.content_type)
     return email
 
 

@@ -5,6 +5,8 @@ The outbox knows nothing of bookings: a row carries its rendered message and a p
 from django.conf import settings
 from django.db import models
 
+from . import attachments
+
 
 class EmailMessage(models.Model):
     class Kind(models.TextChoices):
@@ -60,13 +62,28 @@ class EmailMessage(models.Model):
 
 
 class EmailAttachment(models.Model):
-    """A file carried by a message; with a `content_id` it is also shown inline (QR codes)."""
+    """A file carried by a message; with a `content_id` it is also shown inline (QR codes).
+
+    Either its bytes are stored (`content`) or it is deferred: `renderer` names a function of
+    notifications.attachments that delivery calls with `source` when it builds the message."""
 
     message = models.ForeignKey(EmailMessage, on_delete=models.CASCADE, related_name="attachments")
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
-    content = models.BinaryField()
+    content = models.BinaryField(blank=True, default=b"")
     content_id = models.CharField(max_length=255, blank=True)
+    renderer = models.CharField(max_length=64, blank=True, help_text="Empty: the content is stored.")
+    source = models.CharField(max_length=255, blank=True, help_text="What the renderer draws (a ticket code).")
+
+    @property
+    def deferred(self):
+        return bool(self.renderer)
+
+    def payload(self):
+        """The bytes to send: the stored content, or the renderer's output for a deferred one."""
+        if self.renderer:
+            return attachments.render(self.renderer, self.source)
+        return bytes(self.content)
 
 
 class Announcement(models.Model):

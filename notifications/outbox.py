@@ -26,12 +26,22 @@ PLAN_BUDGET_SECONDS = 40
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file for a message; with a `content_id` it is shown inline (`<img src="cid:...">`)."""
+    """A file for a message; with a `content_id` it is shown inline (`<img src="cid:...">`) and
+    can still be saved under its filename.
+
+    A deferred one (see `rendered_when_sent`) carries no bytes: delivery asks the renderer
+    registered under `renderer` (notifications.attachments) for them, given `source`."""
 
     filename: str
-    content: bytes
+    content: bytes = b""
     content_type: str = "application/octet-stream"
     content_id: str = ""
+    renderer: str = ""
+    source: str = ""
+
+    @classmethod
+    def rendered_when_sent(cls, filename, renderer, source, content_type, content_id=""):
+        return cls(filename, b"", content_type, content_id, renderer, str(source))
 
 
 def _send_task():
@@ -137,6 +147,8 @@ def queue_email(
                     content_type=a.content_type,
                     content=a.content,
                     content_id=a.content_id,
+                    renderer=a.renderer,
+                    source=a.source,
                 )
                 for a in attachments
             )

@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import delivery
+from notifications import attachments, delivery
 from notifications.models import EmailMessage
 from notifications.outbox import Attachment, queue_email
 from notifications.tasks import requeue_stale_emails, send_email
@@ -70,6 +70,35 @@ def test_inline_images_sit_in_multipart_related_with_the_html(accepting_smtp, us
     assert inline["Content-ID"] == "<qr1@test>" and inline.get_content_disposition() == "inline"
     attached = [p for p in received.iter_attachments() if p.get_content_disposition() == "attachment"]
     assert [p.get_content() for p in attached] == [b"\x89PNG-attached"]
+
+
+@pytest.mark.django_db
+def test_a_deferred_attachment_is_rendered_by_its_renderer_when_sent(accepting_smtp, use_providers, monkeypatch):
+    use_providers(accepting_smtp)
+    monkeypatch.setattr(attachments, "_renderers", dict(attachments._renderers))  # the test's renderer goes after
+    calls = []
+    attachments.register_renderer("test_upper", lambda source: calls.append(source) or source.upper().encode())
+    message = _queue(attachments=[Attachment.rendered_when_sent("note.txt", "test_upper", "hello", "text/plain")])
+    assert calls == [] and bytes(message.attachments.get().content) == b""  # nothing drawn at queue time
+
+    assert delivery.deliver(message.pk).status == "sent"
+
+    assert calls == ["hello"]
+    [received] = accepting_smtp.to("ada@example.com")
+    [part] = received.iter_attachments()
+    assert part.get_filename() == "note.txt" and part.get_content() == "HELLO"
+
+
+@pytest.mark.django_db
+def test_a_deferred_attachment_without_its_renderer_fails_and_retries(accepting_smtp, use_providers):
+    use_providers(accepting_smtp)
+    message = _queue(attachments=[Attachment.rendered_when_sent("x.png", "nobody_registered_this", "s", "image/png")])
+
+    assert delivery.deliver(message.pk).status == "failed"
+
+    message.refresh_from_db()
+    assert "UnknownRenderer('nobody_registered_this')" in message.last_error and message.next_attempt_at
+    assert accepting_smtp.messages == []
 
 
 @pytest.mark.django_db
