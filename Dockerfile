@@ -16,12 +16,12 @@ COPY . .
 
 # Static files are collected at build time with throwaway values: settings refuse to load
 # without a SECRET_KEY and a payment gateway when DEBUG is false.
-RUN DEBUG=false SECRET_KEY=collectstatic-only PAYMENT_GATEWAY=local \
+RUN DEBUG=false SECRET_KEY=collectstatic-only-build-time-key-never-used-at-runtime PAYMENT_GATEWAY=local \
     python manage.py collectstatic --noinput
 
 # Never run as root.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app \
-    && mkdir -p /app/media /app/var \
+    && mkdir -p /app/media /app/var/media \
     && chown -R app:app /app/media /app/var
 USER app
 

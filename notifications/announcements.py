@@ -18,6 +18,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from cinema.models import Movie, Showtime
+from cinema.posters import absolute_sources
 from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import Announcement, AnnouncementBatch, EmailMessage, SuppressedAddress
@@ -33,8 +34,10 @@ UNSUBSCRIBE_SLOT = "@@UNSUBSCRIBE_URL@@"
 
 
 def eligible_users():
-    """Who may get marketing email: active, not deleted, opted in, with an address."""
-    return User.objects.filter(is_active=True, marketing_opt_in=True, deleted_at__isnull=True).exclude(email="")
+    """Who may get marketing email: active, not deleted, opted in, with a verified address."""
+    return User.objects.filter(
+        is_active=True, marketing_opt_in=True, deleted_at__isnull=True, email_verified_at__isnull=False
+    ).exclude(email="")
 
 
 def on_showtime_created(showtime):
@@ -144,6 +147,7 @@ class _NewMovieTemplates:
             "movie_title": movie.title,
             "overview": movie.overview,
             "poster_url": movie.poster_url,
+            "poster": absolute_sources(movie, settings.SITE_URL),
             "movie_url": site_link(f"/movies/{movie.slug}/"),
             "unsubscribe_url": UNSUBSCRIBE_SLOT,
         }

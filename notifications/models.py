@@ -15,6 +15,7 @@ class EmailMessage(models.Model):
         SHOWTIME_REMINDER = "showtime_reminder", "Showtime reminder"
         NEW_MOVIE = "new_movie", "New movie"
         CAMPAIGN = "campaign", "Campaign"
+        EMAIL_VERIFICATION = "email_verification", "Email verification"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0006_campaigns_pacing_suppression'),
+        ('notifications', '0007_campaigns_pacing_suppression'),
     ]
 
     operations = [
