@@ -1,16 +1,23 @@
-"""Delivery throughput: `python bench/email_throughput.py [N] [--pool prefork|threads] [--concurrency C]`
+"""Delivery throughput: `python bench/email_throughput.py [N] [--path batch|single] [--pool prefork|threads] [--concurrency C]`
 (default N=2000; the worker as production runs it: `celery -A config worker`, prefork, one
 process per core).
 
 Sends N outbox messages through the production send path: the ids are published to Redis
 (CELERY_BROKER_URL, one producer, as a fan-out does) and a real `celery -A config worker`
-subprocess runs `notifications.send_email` (claim with UPDATE … RETURNING, build the MIME
-message, SMTP over the process's cached connection, UPDATE to sent); the clock stops when the
+subprocess runs `notifications.send_email_batch` (EMAIL_SEND_BATCH_SIZE ids per task, as
+announcements, campaigns and sweeps enqueue them; `--path single`: one `notifications.send_email`
+per row, as booking emails go), each row claimed with UPDATE … RETURNING, its MIME message built,
+sent over the process's cached SMTP connection, recorded sent; the clock stops when the
 LAST row of the round is `sent` in the database. Beside it, in alternating rounds of the same
 run: raw smtplib resending one prebuilt message N times over one reused connection, and, in
 this process without a broker (one connection, no concurrency), the task body by
 send_email.apply() and delivery.deliver() alone.
 The SMTP sink (aiosmtpd) runs in its own process. Prints the rates and the ratio (goal >= 0.5).
+
+`--campaign-rate 1200/m [--campaign-rows 1800]`: instead, the rate limit. That many `campaign`
+rows are published at once in batches to a real worker whose CAMPAIGN_RATE_LIMIT is the given
+rate, this process plays beat (the per-minute sweep); prints the most sends seen in any 60 s
+window against the limit, and the average rate.
 
 Uses PostgreSQL from DATABASE_URL (a fresh <name>_mailbench database) when set, else a
 temporary SQLite file (then use --concurrency 1: SQLite allows one writer)."""
@@ -81,11 +88,16 @@ def wait_sent(ids, timeout=300):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=2000)
+    parser.add_argument("--path", default="batch", choices=["batch", "single"])
     parser.add_argument("--pool", default="prefork", choices=["prefork", "threads"])
     parser.add_argument("--concurrency", type=int, default=0, help="default: Celery's (cores; threads: cores too)")
     parser.add_argument("--reuse-db-connections", action="store_true",
                         help="a proposal: keep database connections between tasks (see REUSING_WORKER)")
+    parser.add_argument("--campaign-rate", default="", help="measure the campaign rate limit instead, e.g. 1200/m")
+    parser.add_argument("--campaign-rows", type=int, default=1800)
     args = parser.parse_args()
+    if args.campaign_rate:
+        return measure_rate_limit(args)
     n = args.n
     if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
         sys.exit("Set CELERY_BROKER_URL=redis://… (a database number of your own: its email queue is purged).")
@@ -100,7 +112,14 @@ def main():
     from core.tasks import send_tasks_safely
     from notifications.delivery import build_email, close_connections, deliver
     from notifications.models import EmailMessage
-    from notifications.tasks import send_email
+    from notifications.outbox import in_batches
+    from notifications.tasks import send_email, send_email_batch
+
+    def publish(chunk):
+        if args.path == "single":
+            return send_tasks_safely(send_email, [(i,) for i in chunk]) == len(chunk)
+        batches = in_batches(chunk)
+        return send_tasks_safely(send_email_batch, [(b,) for b in batches]) == len(batches)
 
     warmup = 50
     EmailMessage.objects.bulk_create(
@@ -117,7 +136,7 @@ def main():
     worker = start_worker(args.pool, args.concurrency, args.reuse_db_connections)
     try:
         # Not timed: the worker's start, its processes' first database and SMTP connections.
-        send_tasks_safely(send_email, [(i,) for i in warm_ids])
+        publish(warm_ids)
         wait_sent(warm_ids, timeout=120)
 
         raw = smtplib.SMTP("127.0.0.1", port)
@@ -128,7 +147,7 @@ def main():
             end = (r + 1) * per_round if r < ROUNDS - 1 else n
             chunk, plain_chunk, eager_chunk = ids[r * per_round:end], plain_ids[r * per_round:end], eager_ids[r * per_round:end]
             start = time.perf_counter()
-            assert send_tasks_safely(send_email, [(i,) for i in chunk]) == len(chunk)
+            assert publish(chunk)
             wait_sent(chunk)
             ours_seconds += time.perf_counter() - start
             start = time.perf_counter()
@@ -157,7 +176,8 @@ def main():
     sink.stop()
 
     ours, plain, eager, raw_rate = n / ours_seconds, n / plain_seconds, n / eager_seconds, n / raw_seconds
-    worker_desc = f"{args.pool}, concurrency {args.concurrency or os.cpu_count()}"
+    worker_desc = f"{args.pool}, concurrency {args.concurrency or os.cpu_count()}, "
+    worker_desc += f"send_email_batch of {settings.EMAIL_SEND_BATCH_SIZE}" if args.path == "batch" else "send_email per row"
     if args.reuse_db_connections:
         worker_desc += ", PROPOSAL: db connections reused"
     print(f"database: {database.split('@')[-1]}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
@@ -168,6 +188,61 @@ def main():
     print(f"raw smtplib, one connection:             {raw_rate:8.1f} msg/s  ({raw_seconds:.2f} s)")
     print(f"ratio send path / raw: {ours / raw_rate:.2f}  (goal >= 0.5); in one process: apply() / raw "
           f"{eager / raw_rate:.2f}, deliver() / raw {plain / raw_rate:.2f}")
+
+
+def measure_rate_limit(args):
+    """Sends per minute of a campaign against CAMPAIGN_RATE_LIMIT, through a real worker."""
+    from datetime import timedelta
+
+    sink = SMTPSink()
+    bench_database(require_postgres=False)
+    setup_django(EMAIL_URL=f"smtp://127.0.0.1:{sink.port}", EMAIL_FALLBACK_URL="", CAMPAIGN_RATE_LIMIT=args.campaign_rate)
+    from celery.utils.time import rate
+
+    from config.celery import app
+    from core.tasks import send_tasks_safely
+    from notifications.models import EmailMessage
+    from notifications.outbox import in_batches
+    from notifications.tasks import requeue_stale_emails, send_email_batch
+
+    EmailMessage.objects.bulk_create(
+        EmailMessage(kind="campaign", to=f"fan{i}@example.com", subject="Festival", body_text=TEXT, body_html=HTML,
+                     idempotency_key=f"bench-campaign:{i}")
+        for i in range(args.campaign_rows)
+    )
+    ids = list(EmailMessage.objects.order_by("id").values_list("id", flat=True))
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("email")
+    worker = start_worker(args.pool, args.concurrency)
+    try:
+        time.sleep(5)  # the worker's start
+        send_tasks_safely(send_email_batch, [(b,) for b in in_batches(ids)])  # every batch at once
+        started = time.monotonic()
+        next_sweep = started
+        while EmailMessage.objects.filter(status="sent").count() < len(ids):
+            if time.monotonic() >= next_sweep:  # what beat does every minute
+                requeue_stale_emails()
+                next_sweep += 60
+            if time.monotonic() - started > 10 * 60 + len(ids) / rate(args.campaign_rate):
+                raise RuntimeError("not every campaign message was sent in time")
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        sink.stop()
+    sent_at = sorted(EmailMessage.objects.values_list("sent_at", flat=True))
+    minute = timedelta(seconds=60)
+    j, most = 0, 0
+    for i, start in enumerate(sent_at):  # the most sends in any window [t, t + 60 s)
+        while j < len(sent_at) and sent_at[j] < start + minute:
+            j += 1
+        most = max(most, j - i)
+    span = (sent_at[-1] - sent_at[0]).total_seconds()
+    limit = rate(args.campaign_rate) * 60
+    print(f"campaign rate limit {args.campaign_rate} ({limit:.0f}/min), {len(ids)} rows in batches of "
+          f"{len(in_batches(ids)[0])}, all enqueued at once, worker {args.pool} concurrency {args.concurrency or os.cpu_count()}")
+    print(f"most sends in any 60 s window: {most} (limit {limit:.0f}); first to last send {span:.1f} s, "
+          f"average {60 * (len(ids) - 1) / span:.0f}/min")
 
 
 if __name__ == "__main__":

@@ -4,11 +4,16 @@ Needs PostgreSQL (DATABASE_URL: a fresh <name>_mailbench database is made beside
 (CELERY_BROKER_URL). For each N: N opted-in users (bulk_create), a fresh Celery worker process
 (solo pool, the `default` queue where announcement tasks run), then a movie's first showtime
 is saved, which enqueues `notifications.announce_movie` after commit. Prints the seconds until
-every batch task was enqueued (the plan) and until every outbox row exists (all batches done),
-the number of `notifications.send_email` tasks waiting on the `email` queue (N expected; the
-"all rows" time includes their enqueue), and
+the plan started (the announcement counted its batches) and until every outbox row exists and
+every send batch is enqueued, the number of `notifications.send_email_batch` tasks waiting on
+the `email` queue (N / ANNOUNCEMENT_BATCH_SIZE expected; the "all rows" time includes their
+enqueue), and
 the worker's peak memory (VmHWM), which should stay flat as N grows. The email queue is left
-unconsumed and purged after each N."""
+unconsumed and purged after each N.
+
+The baseline, in the same run before each N: this process alone, without Celery, renders the
+same N `new_movie` rows (the announcement's own templates) and bulk-inserts them in chunks; the
+goal is the fan-out within 1.5x of it."""
 
 import argparse
 import os
@@ -52,12 +57,15 @@ def email_queue_length():
 
 
 def create_users(n):
+    from django.utils import timezone
+
     from accounts.models import User
 
+    verified = timezone.now()  # announcements go to verified addresses only
     for start in range(0, n, USERS_CHUNK):
         User.objects.bulk_create(
             User(username=f"fan{i}", email=f"fan{i}@example.com", marketing_opt_in=True, password="!",
-                 language="vi" if i % 5 == 0 else "en", first_name=f"Fan {i}")
+                 language="vi" if i % 5 == 0 else "en", first_name=f"Fan {i}", email_verified_at=verified)
             for i in range(start, min(n, start + USERS_CHUNK))
         )
 
@@ -88,7 +96,40 @@ def memory_kib(pid, field):
     return 0
 
 
+BASELINE_CHUNK = 1000
+
+
+def baseline(n):
+    """Seconds to render and bulk-insert the N outbox rows of an announcement in one process."""
+    from django.db import connection, transaction
+
+    from cinema.models import Movie
+    from notifications.announcements import _NewMovieTemplates, eligible_users
+    from notifications.models import EmailMessage
+
+    movie = Movie.objects.create(title=f"Baseline {n}", slug=f"baseline-{n}", runtime_minutes=100)
+    t0 = time.monotonic()
+    templates = _NewMovieTemplates(movie)
+    users = eligible_users().order_by("id").only("id", "email", "first_name", "language")
+    chunk = []
+    with transaction.atomic():
+        for user in users.iterator(chunk_size=BASELINE_CHUNK):
+            chunk.append(templates.message(user))
+            if len(chunk) == BASELINE_CHUNK:
+                EmailMessage.objects.bulk_create(chunk)
+                chunk = []
+        EmailMessage.objects.bulk_create(chunk)
+    seconds = time.monotonic() - t0
+    rows = EmailMessage.objects.filter(kind="new_movie").count()
+    assert rows == n, f"baseline made {rows} rows, not {n}"
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE notifications_emailmessage CASCADE")
+    movie.delete()
+    return seconds
+
+
 def run(n, timeout):
+    from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
 
@@ -100,6 +141,7 @@ def run(n, timeout):
     started = time.monotonic()
     create_users(n)
     users_seconds = time.monotonic() - started
+    baseline_seconds = baseline(n)
     worker, log = start_worker()
     idle_kib = memory_kib(worker.pid, "VmRSS")
     try:
@@ -121,7 +163,8 @@ def run(n, timeout):
                 break
             time.sleep(0.2)
         rows = EmailMessage.objects.filter(kind="new_movie").count()
-        while done is not None and email_queue_length() < rows and time.monotonic() < deadline:
+        expected_tasks = -(-rows // settings.ANNOUNCEMENT_BATCH_SIZE)
+        while done is not None and email_queue_length() < expected_tasks and time.monotonic() < deadline:
             time.sleep(0.05)  # the last batch publishes its sends just after its commit
         if done is not None:
             done = time.monotonic() - t0
@@ -136,7 +179,7 @@ def run(n, timeout):
         print(f"N={n}: not done within {timeout}s ({announcement.batches_done}/{announcement.total_batches} "
               f"batches, {rows} rows); worker log {log}")
     return {
-        "n": n, "users_s": users_seconds, "planned_s": planned, "done_s": done, "rows": rows, "queued": queued,
+        "n": n, "users_s": users_seconds, "baseline_s": baseline_seconds, "planned_s": planned, "done_s": done, "rows": rows, "queued": queued,
         "batches": f"{announcement.batches_done}/{announcement.total_batches}", "idle_mib": idle_kib / 1024,
         "peak_mib": peak_kib / 1024,
     }
@@ -155,12 +198,12 @@ def main():
           f"batch size {settings.ANNOUNCEMENT_BATCH_SIZE}")
     results = [run(n, args.timeout) for n in args.n]
     print(f"{'N':>8} {'users':>8} {'plan s':>8} {'all rows s':>11} {'rows/s':>8} {'rows':>8} "
-          f"{'send tasks':>10} {'batches':>12} {'worker idle MiB':>16} {'worker peak MiB':>16}")
+          f"{'tasks':>7} {'batches':>12} {'baseline s':>10} {'ratio':>6} {'worker idle MiB':>16} {'worker peak MiB':>16}")
     for r in results:
         rate = r["rows"] / r["done_s"] if r["done_s"] else 0
         print(f"{r['n']:>8} {r['users_s']:>7.1f}s {r['planned_s'] or float('nan'):>8.2f} "
-              f"{r['done_s'] or float('nan'):>11.1f} {rate:>8.0f} {r['rows']:>8} {r['queued']:>10} "
-              f"{r['batches']:>12} {r['idle_mib']:>16.1f} {r['peak_mib']:>16.1f}")
+              f"{r['done_s'] or float('nan'):>11.1f} {rate:>8.0f} {r['rows']:>8} {r['queued']:>7} "
+              f"{r['batches']:>12} {r['baseline_s']:>10.1f} {(r['done_s'] or float('nan')) / r['baseline_s']:>6.2f} {r['idle_mib']:>16.1f} {r['peak_mib']:>16.1f}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Each function is called inside the transaction of the change that causes the ema
 safe to call twice: the idempotency key of its purpose makes the second call a no-op.
 Templates: notifications/templates/emails/<language>/<kind>.{subject.txt,txt,html}."""
 
-from bookings.tickets.services import qr_png
+from bookings.tickets.services import TICKET_QR
 from notifications.models import EmailMessage
 from notifications.outbox import Attachment, already_queued, queue_email
 from notifications.rendering import format_money, render_email, site_link
@@ -40,15 +40,15 @@ def booking_context(booking):
 
 
 def _ticket_images(booking):
-    """Per ticket: the QR inline (shown in the HTML by Content-ID) and the same PNG attached."""
+    """Per ticket: one QR part, inline (shown in the HTML by Content-ID) and saved under its
+    filename. Deferred: the row names the ticket's code and delivery draws the PNG when it sends,
+    outside the payment transaction that queues this email and holds the seat locks."""
     tickets, attachments = [], []
     for ticket in booking.tickets.select_related("seat").order_by("seat__row_index", "seat__number"):
-        png = qr_png(ticket.code)
         cid = f"ticket-{ticket.pk}@{booking.reference.lower()}"
         filename = f"ticket-{booking.reference}-{ticket.seat.label}.png"
         tickets.append({"label": ticket.seat.label, "cid": cid})
-        attachments.append(Attachment(filename, png, "image/png", content_id=cid))
-        attachments.append(Attachment(filename, png, "image/png"))
+        attachments.append(Attachment.rendered_when_sent(filename, TICKET_QR, ticket.code, "image/png", content_id=cid))
     return tickets, attachments
 
 

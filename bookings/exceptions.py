@@ -34,11 +34,14 @@ class TooManyHolds(BookingError):
 
 
 class TooLate(BookingError):
+    """Cannot be cancelled; `reason`: `no_refund_window`, or the booking has ended (`cancelled`, `expired`)."""
+
     code = "too_late"
 
 
 class CheckoutRefused(BookingError):
-    """The booking cannot be paid now: `not_pending` or `hold_expired`."""
+    """The booking cannot be paid now: `hold_expired`, or `not_pending` with the booking's
+    status as `reason` (`paid`, `cancelled`, `expired`)."""
 
     code = "not_pending"
 

@@ -287,6 +287,9 @@ EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 EMAIL_RATE_LIMIT = env.str("EMAIL_RATE_LIMIT", default="") or None
 REMINDER_LEAD_HOURS = env.int("REMINDER_LEAD_HOURS", default=3)
 ANNOUNCEMENT_BATCH_SIZE = env.int("ANNOUNCEMENT_BATCH_SIZE", default=50)
+# Outbox rows one `notifications.send_email_batch` task sends over its open connections.
+EMAIL_SEND_BATCH_SIZE = env.int("EMAIL_SEND_BATCH_SIZE", default=50)
+CAMPAIGN_RATE_LIMIT = env.str("CAMPAIGN_RATE_LIMIT", default="600/m") or None
 REQUEUE_STALE_AFTER_SECONDS = env.int("REQUEUE_STALE_AFTER_SECONDS", default=300)
 
 # --- Celery ---
@@ -343,6 +346,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+    # RabbitMQ (amqp://): publisher confirms, so a publish the broker did not take raises and the
+    # row waits for the sweepers. The Redis transport ignores it.
+    "confirm_publish": True,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -353,6 +359,7 @@ CELERY_TASK_ROUTES = {
     "bookings.refund_booking": {"queue": "payments"},
     "bookings.expire_stripe_session": {"queue": "payments"},
     "notifications.send_email": {"queue": "email"},
+    "notifications.send_email_batch": {"queue": "email"},
 }
 
 LOGGING = {

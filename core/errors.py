@@ -9,8 +9,11 @@ class DomainError(Exception):
 
     code = "invalid"
 
-    def __init__(self, detail, code=None, **extra):
+    def __init__(self, detail, code=None, reason="", **extra):
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
+        # Which case of the code this is, where one API code covers several (CONTRACT.md keeps
+        # the code): read by the site to choose its message, never part of the API body.
+        self.reason = reason
         self.extra = extra

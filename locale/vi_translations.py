@@ -116,6 +116,7 @@ VI = {
         "Dịch vụ thanh toán hiện không phản hồi. Ghế của bạn vẫn được giữ: vui lòng thử lại.",
     "This booking is already paid.": "Đặt vé này đã được thanh toán.",
     "This booking was cancelled, so it cannot be paid.": "Đặt vé này đã bị huỷ nên không thể thanh toán.",
+    "This booking cannot be paid now.": "Đặt vé này hiện không thể thanh toán.",
     "Your hold has expired and the seats were released. Please pick your seats again.":
         "Thời gian giữ ghế đã hết và ghế đã được trả lại. Vui lòng chọn ghế lại.",
     "Your booking is cancelled. A refund of %(amount)s is on its way.": "Đặt vé đã được huỷ. Khoản hoàn tiền %(amount)s đang được chuyển.",

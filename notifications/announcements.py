@@ -1,14 +1,18 @@
-"""New-movie announcements: once per movie, to active opted-in users, in batches of
-ANNOUNCEMENT_BATCH_SIZE, each batch its own task, users read by keyset (id ranges).
+"""New-movie announcements: once per movie, to active opted-in users whose address is not
+suppressed, sent in batches of ANNOUNCEMENT_BATCH_SIZE (one `notifications.send_email_batch`
+task each), users read by keyset (id order).
 
-Memory stays flat as the audience grows: the planner streams user ids and keeps one id per
-batch; a batch task holds one batch of users and renders the template once per language."""
+The planner renders the template once per language and bulk-inserts the rows itself, a chunk
+per transaction: as fast as one process can make them, memory flat as the audience grows."""
 
+import math
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -17,13 +21,15 @@ from cinema.models import Movie, Showtime
 from cinema.posters import absolute_sources
 from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
-from .models import Announcement, AnnouncementBatch, EmailMessage
-from .outbox import enqueue_many_on_commit, queue_emails_bulk
+from .models import Announcement, AnnouncementBatch, EmailMessage, SuppressedAddress
+from .outbox import PLAN_BUDGET_SECONDS, queue_emails_bulk
 from .rendering import email_language, render_email, site_link
 from .unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
 # Stand-ins rendered into the template once per language, then replaced per recipient.
 NAME_SLOT = "@@RECIPIENT_NAME@@"
+# Users per planning transaction (rows rendered and bulk-inserted together).
+PLAN_CHUNK = 1000
 UNSUBSCRIBE_SLOT = "@@UNSUBSCRIBE_URL@@"
 
 
@@ -32,10 +38,6 @@ def eligible_users():
     return User.objects.filter(
         is_active=True, marketing_opt_in=True, deleted_at__isnull=True, email_verified_at__isnull=False
     ).exclude(email="")
-
-
-def _batch_task():
-    return task_named("notifications.announce_movie_batch")
 
 
 def on_showtime_created(showtime):
@@ -53,50 +55,83 @@ def on_showtime_created(showtime):
     return announcement
 
 
-def _batch_starts(batch_size):
-    """(first user id of each batch, number of users): streams ids, keeps one per batch."""
-    starts, count = [], 0
-    ids = eligible_users().order_by("id").values_list("id", flat=True).iterator(chunk_size=5000)
-    for position, user_id in enumerate(ids):
-        if position % batch_size == 0:
-            starts.append(user_id)
-        count += 1
-    return starts, count
-
-
 def plan_announcement(movie_id):
-    """Cut the audience into batches and enqueue one task per batch. Run again, it re-enqueues
-    the batches not done yet (a lost enqueue) and plans nothing twice."""
-    task = _batch_task()
+    """Make every row of the announcement and enqueue its send batches, chunk by chunk.
+
+    Each chunk of PLAN_CHUNK users is one transaction (rows rendered and bulk-inserted, one
+    AnnouncementBatch per ANNOUNCEMENT_BATCH_SIZE of them, their `send_email_batch` tasks
+    enqueued after commit) that moves the announcement's cursor on. Run again (a lost enqueue,
+    a worker killed half-way, two planners at once), it goes on from the cursor under the
+    announcement's lock and makes nothing twice. Memory stays flat: one chunk at a time."""
+    movie = Movie.objects.filter(pk=movie_id).first()
+    if movie is None:
+        return None
+    announcement, _ = Announcement.objects.get_or_create(movie_id=movie_id)
     with transaction.atomic():
-        if not Movie.objects.filter(pk=movie_id).exists():
-            return None
-        Announcement.objects.get_or_create(movie_id=movie_id)
-        announcement = Announcement.objects.select_for_update().get(movie_id=movie_id)
-        if announcement.status != Announcement.Status.PLANNING:
-            pending = announcement.batches.filter(done_at__isnull=True)
-            enqueue_many_on_commit(task, [(movie_id, b.from_user_id, b.before_user_id) for b in pending])
-            return announcement
-        starts, count = _batch_starts(settings.ANNOUNCEMENT_BATCH_SIZE)
-        batches = [
-            AnnouncementBatch(
-                announcement=announcement,
-                from_user_id=start,
-                before_user_id=starts[i + 1] if i + 1 < len(starts) else None,
-            )
-            for i, start in enumerate(starts)
-        ]
-        AnnouncementBatch.objects.bulk_create(batches, batch_size=1000)
-        announcement.total_batches = len(batches)
-        announcement.recipients = count
-        if batches:
+        announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+        if announcement.status == Announcement.Status.PLANNING:
+            audience = eligible_users().count()
+            announcement.total_batches = math.ceil(audience / settings.ANNOUNCEMENT_BATCH_SIZE)
             announcement.status = Announcement.Status.SENDING
-        else:
+            announcement.save(update_fields=["total_batches", "status"])
+    templates = _NewMovieTemplates(movie)
+    started = time.monotonic()
+    while _plan_chunk(announcement.pk, templates):
+        if time.monotonic() - started > PLAN_BUDGET_SECONDS:  # go on in a fresh task, inside its time limit
+            send_task_safely(task_named("notifications.announce_movie"), args=(movie_id,))
+            break
+    return Announcement.objects.get(pk=announcement.pk)
+
+
+def _audience_after(user_id):
+    """Eligible users after the cursor, suppressed addresses left out, by id."""
+    suppressed = SuppressedAddress.objects.values("email")
+    return (
+        eligible_users()
+        .filter(id__gt=user_id)
+        .annotate(email_key=Lower("email"))
+        .exclude(email_key__in=suppressed)
+        .order_by("id")
+        .only("id", "email", "first_name", "language")
+    )
+
+
+def _plan_chunk(announcement_id, templates):
+    """One chunk of the planner; False once every row exists (the announcement is then done)."""
+    size = settings.ANNOUNCEMENT_BATCH_SIZE
+    with transaction.atomic():
+        announcement = Announcement.objects.select_for_update().get(pk=announcement_id)
+        if announcement.status == Announcement.Status.DONE:
+            return False
+        users = list(_audience_after(announcement.planned_through_user_id)[:PLAN_CHUNK])
+        now = timezone.now()
+        if not users:
             announcement.status = Announcement.Status.DONE
-            announcement.finished_at = timezone.now()
-        announcement.save(update_fields=["total_batches", "recipients", "status", "finished_at"])
-        enqueue_many_on_commit(task, [(movie_id, b.from_user_id, b.before_user_id) for b in batches])
-    return announcement
+            announcement.total_batches = announcement.batches_done
+            announcement.finished_at = now
+            announcement.save(update_fields=["status", "total_batches", "finished_at"])
+            return False
+        queue_emails_bulk([templates.message(user) for user in users], batch_size=size)
+        slices = [users[i:i + size] for i in range(0, len(users), size)]
+        AnnouncementBatch.objects.bulk_create(
+            [
+                AnnouncementBatch(
+                    announcement=announcement,
+                    from_user_id=part[0].pk,
+                    before_user_id=part[-1].pk + 1,
+                    recipients=len(part),
+                    done_at=now,
+                )
+                for part in slices
+            ],
+            ignore_conflicts=True,
+        )
+        announcement.planned_through_user_id = users[-1].pk
+        announcement.recipients += len(users)
+        announcement.batches_done += len(slices)
+        announcement.total_batches = max(announcement.total_batches, announcement.batches_done)
+        announcement.save(update_fields=["planned_through_user_id", "recipients", "batches_done", "total_batches"])
+    return True
 
 
 class _NewMovieTemplates:
@@ -138,38 +173,6 @@ class _NewMovieTemplates:
             language=language,
             idempotency_key=f"new_movie:{self.movie.pk}:{user.pk}",
         )
-
-
-def send_announcement_batch(movie_id, from_user_id, before_user_id=None):
-    """Queue the emails of one batch (bulk insert, conflicts ignored) and count it done once."""
-    batch = (
-        AnnouncementBatch.objects.select_related("announcement__movie")
-        .filter(announcement__movie_id=movie_id, from_user_id=from_user_id)
-        .first()
-    )
-    if batch is None or batch.done_at is not None:
-        return 0
-    movie = batch.announcement.movie
-    users = eligible_users().filter(id__gte=from_user_id)
-    if before_user_id is not None:
-        users = users.filter(id__lt=before_user_id)
-    users = users.order_by("id").only("id", "email", "first_name", "language")
-    templates = _NewMovieTemplates(movie)
-    messages = [templates.message(user) for user in users]
-    with transaction.atomic():
-        locked = AnnouncementBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.done_at is not None:
-            return 0
-        queue_emails_bulk(messages)
-        now = timezone.now()
-        locked.done_at = now
-        locked.recipients = len(messages)
-        locked.save(update_fields=["done_at", "recipients"])
-        Announcement.objects.filter(pk=batch.announcement_id).update(batches_done=F("batches_done") + 1)
-        Announcement.objects.filter(
-            pk=batch.announcement_id, status=Announcement.Status.SENDING, batches_done__gte=F("total_batches")
-        ).update(status=Announcement.Status.DONE, finished_at=now)
-    return len(messages)
 
 
 def requeue_stuck_announcements():

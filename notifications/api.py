@@ -1,16 +1,18 @@
-"""GET /api/v1/emails/ (staff: all rows, users: their own) and POST /api/v1/emails/{id}/resend/ (staff)."""
+"""GET /api/v1/emails/ (staff: all rows, users: their own), POST /api/v1/emails/{id}/resend/ (staff),
+POST /api/v1/campaigns/ and GET /api/v1/campaigns/{id}/ (staff)."""
 
 from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api import Conflict
 
-from . import outbox
-from .models import EmailMessage
+from . import campaigns, outbox
+from .models import Campaign, EmailMessage
 
 
 class EmailMessageSerializer(serializers.ModelSerializer):
@@ -83,3 +85,71 @@ class EmailMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ) from None
         message.refresh_from_db()
         return Response(EmailMessageSerializer(message).data, status=status.HTTP_200_OK)
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+class CampaignCreateSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=255)
+    body_text = serializers.CharField()
+    body_html = serializers.CharField(required=False, allow_blank=True, default="")
+    recipients = serializers.FileField(help_text="CSV with a header row: `email`, optional `name` and `language`.")
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+    queued = serializers.SerializerMethodField()
+    sent = serializers.SerializerMethodField()
+    failed = serializers.SerializerMethodField()
+    dead = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "status", "subject", "total", "invalid", "skipped_unsubscribed", "queued", "sent", "failed",
+                  "dead", "created_at"]
+        read_only_fields = fields
+
+    def _progress(self, obj):
+        if not hasattr(obj, "_progress"):
+            obj._progress = campaigns.progress(obj)
+        return obj._progress
+
+    def get_status(self, obj) -> str:
+        return self._progress(obj)["status"]
+
+    def get_queued(self, obj) -> int:
+        return self._progress(obj)["queued"]
+
+    def get_sent(self, obj) -> int:
+        return self._progress(obj)["sent"]
+
+    def get_failed(self, obj) -> int:
+        return self._progress(obj)["failed"]
+
+    def get_dead(self, obj) -> int:
+        return self._progress(obj)["dead"]
+
+
+@extend_schema_view(
+    create=extend_schema(request={"multipart/form-data": CampaignCreateSerializer}, responses={201: CampaignSerializer}),
+)
+class CampaignViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """POST a campaign (staff, multipart) and follow its progress."""
+
+    serializer_class = CampaignSerializer
+    permission_classes = [permissions.IsAuthenticated, IsStaff]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return Campaign.objects.defer("recipients")
+
+    def create(self, request, *args, **kwargs):
+        form = CampaignCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        campaign = campaigns.create_campaign(  # a refused file is a DomainError: 400 {"detail", "code"}
+            subject=data["subject"], body_text=data["body_text"], body_html=data["body_html"],
+            recipients_file=data["recipients"], created_by=request.user,
+        )
+        return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)

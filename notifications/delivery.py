@@ -11,6 +11,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
@@ -24,7 +25,7 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.core.mail.utils import DNS_NAME
 from django.core.signals import setting_changed
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -79,15 +80,15 @@ def _set_boundaries(part):
             _set_boundaries(child)
 
 
-def _inline_part(attachment):
+def _inline_part(attachment, content):
+    """One part that is both shown by the HTML (Content-ID) and saved under its filename
+    (`Content-Disposition: inline; filename=…`): a ticket's QR is stored and sent once."""
     maintype, _, subtype = attachment.content_type.partition("/")
     if maintype == "image":
-        part = MIMEImage(bytes(attachment.content), _subtype=subtype or "png")
+        part = MIMEImage(content, _subtype=subtype or "png")
     else:
-        from email import encoders
-
         part = MIMEBase(maintype or "application", subtype or "octet-stream")
-        part.set_payload(bytes(attachment.content))
+        part.set_payload(content)
         encoders.encode_base64(part)
     part.add_header("Content-ID", f"<{attachment.content_id}>")
     part.add_header("Content-Disposition", "inline", filename=attachment.filename)
@@ -108,10 +109,11 @@ def build_email(message):
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments.all() if message.attachment_count else ():
+        content = attachment.payload()  # a deferred one (a ticket's QR) is rendered here, at send time
         if attachment.content_id:
-            email.attach(_inline_part(attachment))
+            email.attach(_inline_part(attachment, content))
         else:
-            email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
+            email.attach(attachment.filename, content, attachment.content_type)
     return email
 
 
@@ -267,8 +269,8 @@ class Outcome:
 
 _CLAIM_SQL = """
 UPDATE {table} SET status = %s, attempts = attempts + 1, updated_at = %s
-WHERE id = %s AND (
-    status = %s
+WHERE id IN ({ids}) AND (
+    (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
     OR (status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s))
     OR (status = %s AND updated_at < %s)
 )
@@ -281,15 +283,25 @@ def claim(message_id):
     (UPDATE … RETURNING, PostgreSQL and SQLite alike); None when another worker has it or
     there is nothing left to do.
 
-    Claimable: pending; failed and due; `sending` but abandoned (a worker died mid-send)."""
+    Claimable: pending (and due, when a rate limit gave it a slot); failed and due; `sending`
+    but abandoned (a worker died mid-send)."""
+    rows = claim_many([message_id])
+    return rows[0] if rows else None
+
+
+def claim_many(message_ids):
+    """claim() for a few rows in one statement (a batch claims CLAIM_CHUNK at a time): the
+    rows now ours, by id."""
+    if not message_ids:
+        return []
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     adapt = connection.ops.adapt_datetimefield_value
     S = EmailMessage.Status
-    params = [S.SENDING, adapt(now), message_id, S.PENDING, S.FAILED, adapt(now + RETRY_EARLY_TOLERANCE),
-              S.SENDING, adapt(stale)]
-    rows = list(EmailMessage.objects.raw(_CLAIM_SQL.format(table=EmailMessage._meta.db_table), params))
-    return rows[0] if rows else None
+    due = adapt(now + RETRY_EARLY_TOLERANCE)
+    params = [S.SENDING, adapt(now), *message_ids, S.PENDING, due, S.FAILED, due, S.SENDING, adapt(stale)]
+    sql = _CLAIM_SQL.format(table=EmailMessage._meta.db_table, ids=", ".join(["%s"] * len(message_ids)))
+    return sorted(EmailMessage.objects.raw(sql, params), key=lambda message: message.pk)
 
 
 def _finish(message, **values):
@@ -308,11 +320,39 @@ def _finish(message, **values):
         )
 
 
+def record_sent(sent):
+    """Write the successes a batch collected, in one UPDATE, each row only while it is still
+    that attempt's (`sending`, same attempts), as `_finish` does for one; empties the list."""
+    if not sent:
+        return
+    S = EmailMessage.Status
+    ours = Q()
+    for message, _ in sent:
+        ours |= Q(pk=message.pk, attempts=message.attempts)
+
+    def per_row(name):
+        return Case(*(When(pk=message.pk, then=Value(values[name])) for message, values in sent),
+                    output_field=EmailMessage._meta.get_field(name))
+
+    EmailMessage.objects.filter(ours, status=S.SENDING).update(
+        status=S.SENT, next_attempt_at=None, updated_at=timezone.now(),
+        **{name: per_row(name) for name in ("provider", "provider_message_id", "last_error", "sent_at")},
+    )
+    sent.clear()
+
+
 def deliver(message_id):
     """One delivery attempt of a row. Returns None when the row was not ours to send."""
     message = claim(message_id)
-    if message is None:
-        return None
+    return None if message is None else attempt(message)
+
+
+def attempt(message, sent=None):
+    """Send a claimed row through the primary provider, then the fallback, and record the outcome.
+
+    With a `sent` list (a batch), a success is appended to it for `record_sent` to write with
+    the next few, one statement for them all; failures are written at once (they schedule a retry)."""
+    message_id = message.pk
     errors = []
     try:
         email = build_email(message)
@@ -328,17 +368,13 @@ def deliver(message_id):
             logger.warning("email %s via %s failed: %r", message_id, provider.name, exc)
             errors.append(f"{provider.name}: {exc!r}"[:1000])
             continue
-        now = timezone.now()
-        _finish(
-            message,
-            status=EmailMessage.Status.SENT,
-            provider=provider.name[:64],
-            provider_message_id=_provider_message_id(email),
-            sent_at=now,
-            next_attempt_at=None,
-            last_error="\n".join(errors),
-            updated_at=now,
-        )
+        values = {"provider": provider.name[:64], "provider_message_id": _provider_message_id(email),
+                  "last_error": "\n".join(errors), "sent_at": timezone.now()}
+        if sent is None:
+            _finish(message, status=EmailMessage.Status.SENT, next_attempt_at=None, updated_at=values["sent_at"],
+                    **values)
+        else:
+            sent.append((message, values))
         return Outcome(EmailMessage.Status.SENT)
 
     now = timezone.now()
@@ -363,9 +399,28 @@ def stale_message_ids(limit=1000):
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     query = (
-        Q(status=EmailMessage.Status.PENDING, updated_at__lt=cutoff)
+        Q(status=EmailMessage.Status.PENDING, updated_at__lt=cutoff, next_attempt_at__isnull=True)
+        | Q(status=EmailMessage.Status.PENDING, next_attempt_at__lt=cutoff)
         | Q(status=EmailMessage.Status.FAILED, next_attempt_at__lt=cutoff)
         | Q(status=EmailMessage.Status.FAILED, next_attempt_at__isnull=True, updated_at__lt=cutoff)
         | Q(status=EmailMessage.Status.SENDING, updated_at__lt=cutoff)
     )
     return list(EmailMessage.objects.filter(query).order_by("id").values_list("id", flat=True)[:limit])
+
+
+def due_soon(now, within_seconds, limit=10_000):
+    """[(when, ids)] of rows waiting in the database (a retry, a rate-limit slot) whose time
+    comes within the next `within_seconds`, in batches of EMAIL_SEND_BATCH_SIZE by time, each
+    with its first row's time: the per-minute sweep hands them to the broker with a short
+    countdown, so no broker message ever waits longer than that."""
+    rows = list(
+        EmailMessage.objects.filter(
+            status__in=(EmailMessage.Status.PENDING, EmailMessage.Status.FAILED),
+            next_attempt_at__gt=now,
+            next_attempt_at__lte=now + timedelta(seconds=within_seconds),
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("next_attempt_at", "id")[:limit]
+    )
+    size = settings.EMAIL_SEND_BATCH_SIZE
+    return [(rows[i][0], [pk for _, pk in rows[i:i + size]]) for i in range(0, len(rows), size)]

@@ -6,30 +6,73 @@ row is sent by `notifications.send_email` once the caller's transaction commits.
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.tasks import enqueue_on_commit, send_task_safely, task_named
+from core.tasks import enqueue_on_commit, send_task_safely, send_tasks_safely, task_named
 
 from .models import EmailAttachment, EmailMessage
 
 logger = logging.getLogger(__name__)
 
 RESENDABLE = (EmailMessage.Status.FAILED, EmailMessage.Status.DEAD, EmailMessage.Status.SENT)
+# The longest wait handed to the broker as a countdown; the per-minute sweep looks this far ahead.
+SCHEDULE_AHEAD_SECONDS = 60
+# A planner (announcement, campaign) hands over to a fresh task after this long, well inside the
+# task time limit; it goes on from its cursor.
+PLAN_BUDGET_SECONDS = 40
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file for a message; with a `content_id` it is shown inline (`<img src="cid:...">`)."""
+    """A file for a message; with a `content_id` it is shown inline (`<img src="cid:...">`) and
+    can still be saved under its filename.
+
+    A deferred one (see `rendered_when_sent`) carries no bytes: delivery asks the renderer
+    registered under `renderer` (notifications.attachments) for them, given `source`."""
 
     filename: str
-    content: bytes
+    content: bytes = b""
     content_type: str = "application/octet-stream"
     content_id: str = ""
+    renderer: str = ""
+    source: str = ""
+
+    @classmethod
+    def rendered_when_sent(cls, filename, renderer, source, content_type, content_id=""):
+        return cls(filename, b"", content_type, content_id, renderer, str(source))
 
 
 def _send_task():
     return task_named("notifications.send_email")  # tasks imports this module
+
+
+def _batch_task():
+    return task_named("notifications.send_email_batch")
+
+
+def in_batches(ids, size=None):
+    """Lists of at most `size` (EMAIL_SEND_BATCH_SIZE) ids: what one `notifications.send_email_batch` sends."""
+    size = size or settings.EMAIL_SEND_BATCH_SIZE
+    return [list(ids[i:i + size]) for i in range(0, len(ids), size)]
+
+
+def enqueue_batches_on_commit(ids, size=None):
+    """After commit, one `notifications.send_email_batch` per `size` (EMAIL_SEND_BATCH_SIZE) ids."""
+    enqueue_many_on_commit(_batch_task(), [(batch,) for batch in in_batches(list(ids), size)])
+
+
+def schedule(task_args_list, when, now, task=None):
+    """Hand work due at `when` to the broker now when it is due within SCHEDULE_AHEAD_SECONDS
+    (a short countdown); a later time stays in the database, where the per-minute sweep finds
+    it (DESIGN rule 3: RabbitMQ's consumer timeout, Redis's visibility timeout). Returns
+    whether it was handed over."""
+    wait = max(0.0, (when - now).total_seconds())
+    if not task_args_list or wait > SCHEDULE_AHEAD_SECONDS:
+        return False
+    send_tasks_safely(task or _batch_task(), task_args_list, countdown=wait)
+    return True
 
 
 def enqueue_send(message_id):
@@ -104,6 +147,8 @@ def queue_email(
                     content_type=a.content_type,
                     content=a.content,
                     content_id=a.content_id,
+                    renderer=a.renderer,
+                    source=a.source,
                 )
                 for a in attachments
             )
@@ -114,10 +159,11 @@ def queue_email(
     return message, True
 
 
-def queue_emails_bulk(messages):
+def queue_emails_bulk(messages, batch_size=None):
     """Insert many unsaved EmailMessage rows (no attachments), skipping keys that exist.
 
-    Enqueues the sends of the rows still pending and never tried, so running the same batch
+    Enqueues the sends of the rows still pending and never tried, in batches (one
+    `notifications.send_email_batch` per EMAIL_SEND_BATCH_SIZE rows), so running the same batch
     twice creates nothing twice; a second enqueue of a row is harmless (delivery claims it).
     Returns the ids enqueued."""
     messages = list(messages)
@@ -129,9 +175,11 @@ def queue_emails_bulk(messages):
             idempotency_key__in=[m.idempotency_key for m in messages],
             status=EmailMessage.Status.PENDING,
             attempts=0,
-        ).values_list("id", flat=True)
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
     )
-    enqueue_many_on_commit(_send_task(), [(message_id,) for message_id in ids])
+    enqueue_batches_on_commit(ids, batch_size)
     return ids
 
 

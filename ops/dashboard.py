@@ -1,11 +1,9 @@
 """The operations dashboard for staff (/admin/ops/): is work flowing, or piling up somewhere?
 
-Queue lengths come from Redis (each with a 1 s timeout: the page still answers when the broker
-is down, and says so); everything else is a handful of indexed counts in the database, which is
+Queue lengths come from the broker, Redis or RabbitMQ, through kombu (ops.broker, each with a
+1 s timeout: the page still answers when the broker is down, and says so); everything else is a handful of indexed counts in the database, which is
 the truth of what is pending. `?format=json` gives the same figures to scripts."""
 
-import redis
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count, Min
@@ -19,39 +17,7 @@ from accounts.models import ClerkEvent
 from bookings.models import Booking, StripeEvent
 from notifications.models import EmailMessage
 
-QUEUES = ("default", "payments", "email")
-# kombu's Redis transport keeps a queue's messages of priority p > 0 under "<queue>\x06\x16<p>".
-PRIORITY_SEPARATOR = "\x06\x16"
-PRIORITY_STEPS = (0, 3, 6, 9)
-
-
-def _queue_keys(queue):
-    return [queue if step == 0 else f"{queue}{PRIORITY_SEPARATOR}{step}" for step in PRIORITY_STEPS]
-
-
-def queue_lengths(broker_url=None):
-    """{"queues": {name: waiting}, "unacked": n} from the broker, or {"error": "..."} when it does
-    not answer. `unacked` counts messages taken by workers and not yet done, countdown tasks included."""
-    client = redis.Redis.from_url(
-        broker_url or settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1
-    )
-    try:
-        pipe = client.pipeline(transaction=False)
-        for queue in QUEUES:
-            for key in _queue_keys(queue):
-                pipe.llen(key)
-        pipe.hlen("unacked")
-        counts = pipe.execute()
-    except (redis.RedisError, OSError) as exc:
-        return {"error": f"{type(exc).__name__}: {exc}"[:200]}
-    finally:
-        client.close()
-    per_queue = len(PRIORITY_STEPS)
-    return {
-        "queues": {queue: sum(counts[i * per_queue:(i + 1) * per_queue]) for i, queue in enumerate(QUEUES)},
-        "unacked": counts[-1],
-    }
-
+from . import broker
 
 def _age(then, now):
     return None if then is None else round((now - then).total_seconds())
@@ -81,7 +47,7 @@ def snapshot(now=None):
         oldest_pending["age_seconds"] = _age(oldest_pending["created_at"], now)
     return {
         "generated_at": now,
-        "broker": queue_lengths(),
+        "broker": broker.queue_lengths(),
         "outbox": {
             "by_status": _by_status(EmailMessage.objects),
             "oldest_pending": oldest_pending,

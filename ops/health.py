@@ -4,12 +4,13 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
-import redis
 from django.conf import settings
 from django.db import connections
 from django.http import JsonResponse
 
 from core.api import error_response
+
+from . import broker
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +31,8 @@ def _check_database():
 
 
 def _check_broker():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=1)
-    try:
-        client.ping()
-    finally:
-        client.close()
+    """Redis or RabbitMQ alike, through kombu (ops.broker), within about a second."""
+    broker.ping(settings.CELERY_BROKER_URL)
 
 
 def readyz(request):

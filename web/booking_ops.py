@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 from bookings import selectors
 from bookings.exceptions import BookingError, CheckoutRefused, SeatsUnavailable
 from bookings.holds import services as hold_services
-from bookings.models import Booking
 from bookings.payments import cancellation
 from bookings.payments.checkout import start_checkout
 from bookings.payments.gateways import GatewayError
@@ -99,8 +98,15 @@ def own_hold_of(user, showtime, seat_ids):
     return None
 
 
-def hold_refused_message(exc):
-    messages = {
+# --- refusals -------------------------------------------------------------------------------
+
+
+def refusal_messages():
+    """The site's words for each refusal of bookings.exceptions, by the error's `code` (or
+    `code:reason` where one API code covers several cases), in the active language."""
+    hold_expired = _("Your hold has expired and the seats were released. Please pick your seats again.")
+    return {
+        # holding seats
         "showtime_started": _("This showtime has already started: seats can no longer be booked."),
         "too_many_seats": _("That is more seats than one booking can hold."),
         "no_seats": _("Pick at least one seat first."),
@@ -112,14 +118,34 @@ def hold_refused_message(exc):
             "You already have seats on hold for this showtime. Pay for them or release them first "
             "(see My bookings)."
         ),
+        # paying
+        "hold_expired": hold_expired,
+        "not_pending:paid": _("This booking is already paid."),
+        "not_pending:cancelled": _("This booking was cancelled, so it cannot be paid."),
+        "not_pending:expired": hold_expired,
+        # cancelling
+        "too_late:no_refund_window": _("It is too late to cancel: the showtime starts in less than %(hours)d hours.")
+        % {"hours": settings.REFUND_NONE_HOURS},
+        "too_late:cancelled": _("This booking is already cancelled."),
+        "too_late:expired": _("This hold has already expired; there is nothing to cancel."),
     }
+
+
+def refusal_message(exc, default):
+    """The message of a refused hold, checkout or cancellation, from the error itself."""
     if exc.code == "no_adjacent_seats":
+        largest = exc.extra.get("largest", 0)
         return ngettext(
             "No row has that many free seats side by side; at most %(largest)d is. Ask for fewer, or pick seats yourself.",
             "No row has that many free seats side by side; at most %(largest)d are. Ask for fewer, or pick seats yourself.",
-            exc.extra.get("largest", 0),
-        ) % {"largest": exc.extra.get("largest", 0)}
-    return messages.get(exc.code) or _("We could not hold these seats. Please pick them again.")
+            largest,
+        ) % {"largest": largest}
+    messages = refusal_messages()
+    return messages.get(f"{exc.code}:{exc.reason}") or messages.get(exc.code) or default
+
+
+def hold_refused_message(exc):
+    return refusal_message(exc, _("We could not hold these seats. Please pick them again."))
 
 
 # --- payment -------------------------------------------------------------------------------
@@ -135,22 +161,13 @@ def checkout(booking):
     """The gateway's checkout (bookings.payments.checkout.start_checkout, as the API's checkout uses)."""
     try:
         session = start_checkout(booking)
-    except CheckoutRefused:
-        booking.refresh_from_db()
-        return CheckoutOutcome(message=checkout_refused_message(booking))
+    except CheckoutRefused as exc:
+        return CheckoutOutcome(message=refusal_message(exc, _("This booking cannot be paid now.")))
     except GatewayError:
         return CheckoutOutcome(
             message=_("The payment service is not answering right now. Your seats are still held: please try again.")
         )
     return CheckoutOutcome(url=session.url)
-
-
-def checkout_refused_message(booking):
-    if booking.status == Booking.Status.PAID:
-        return _("This booking is already paid.")
-    if booking.status == Booking.Status.CANCELLED:
-        return _("This booking was cancelled, so it cannot be paid.")
-    return _("Your hold has expired and the seats were released. Please pick your seats again.")
 
 
 # --- cancel --------------------------------------------------------------------------------
@@ -166,9 +183,8 @@ def cancel(booking, user):
     """bookings.payments.cancellation.cancel_booking, with what was refunded in the message."""
     try:
         booking = cancellation.cancel_booking(booking, by_user=user)
-    except BookingError:
-        booking.refresh_from_db()
-        return CancelOutcome(False, cancel_refused_message(booking))
+    except BookingError as exc:
+        return CancelOutcome(False, refusal_message(exc, _("This booking can no longer be cancelled.")))
     if booking.refund_amount:
         return CancelOutcome(
             True,
@@ -176,16 +192,6 @@ def cancel(booking, user):
             % {"amount": format_money(booking.refund_amount, booking.currency)},
         )
     return CancelOutcome(True, _("Your booking is cancelled and the seats are released."))
-
-
-def cancel_refused_message(booking):
-    if booking.status == Booking.Status.PAID:
-        return _("It is too late to cancel: the showtime starts in less than %(hours)d hours.") % {
-            "hours": settings.REFUND_NONE_HOURS
-        }
-    if booking.status == Booking.Status.CANCELLED:
-        return _("This booking is already cancelled.")
-    return _("This hold has already expired; there is nothing to cancel.")
 
 
 # --- what the booking page shows -----------------------------------------------------------
@@ -245,5 +251,6 @@ class BookingView:
         """Why this booking cannot be cancelled, when it cannot."""
         if self.can_cancel or self.status not in ("pending", "paid"):
             return ""
-        return cancel_refused_message(self.booking)
+        refusal = cancellation.cancel_refusal(self.booking, self.now)
+        return refusal_message(refusal, _("This booking can no longer be cancelled.")) if refusal else ""
 

@@ -42,6 +42,21 @@ def refund_amount_for(booking, at=None):
     return None
 
 
+def cancel_refusal(booking, at=None):
+    """Why `booking` cannot be cancelled at `at`, as the TooLate that cancel_booking raises; None
+    when it can. Its `reason` tells the site's message apart (the API code stays too_late)."""
+    at = at or timezone.now()
+    if booking.is_over(at):
+        ended = "cancelled" if booking.status == Booking.Status.CANCELLED else "expired"
+        return TooLate(f"This booking has already ended ({ended}).", reason=ended)
+    if refund_amount_for(booking, at) is None:
+        return TooLate(
+            f"Bookings cannot be cancelled in the last {settings.REFUND_NONE_HOURS} hours before the showtime.",
+            reason="no_refund_window",
+        )
+    return None
+
+
 def cancel_booking(booking, by_user):
     """Cancel a pending (free) or paid (refund per policy) booking and release its seats.
 
@@ -52,13 +67,10 @@ def cancel_booking(booking, by_user):
     with transaction.atomic():
         booking = locking.lock_booking(booking.pk, select_related=["showtime"])
         now = timezone.now()
-        if booking.is_over(now):
-            raise TooLate(f"This booking has already ended ({'expired' if booking.status != 'cancelled' else 'cancelled'}).")
+        refusal = cancel_refusal(booking, now)
+        if refusal is not None:
+            raise refusal
         amount = refund_amount_for(booking, now)
-        if amount is None:
-            raise TooLate(
-                f"Bookings cannot be cancelled in the last {settings.REFUND_NONE_HOURS} hours before the showtime."
-            )
         was_paid = booking.status == Booking.Status.PAID
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now

@@ -19,7 +19,10 @@ from bookings.payments.gateways import get_gateway, to_minor_units
 def ensure_payable(booking, now=None):
     now = now or timezone.now()
     if booking.status != Booking.Status.PENDING:
-        raise CheckoutRefused(f"This booking is {booking.status}; only a pending booking can be paid.", code="not_pending")
+        raise CheckoutRefused(
+            f"This booking is {booking.status}; only a pending booking can be paid.", code="not_pending",
+            reason=booking.status,
+        )
     if booking.is_lapsed(now):
         raise CheckoutRefused("The hold on these seats has ended; book them again.", code="hold_expired")
 

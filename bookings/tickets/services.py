@@ -61,6 +61,10 @@ def qr_path(ticket):
     return reverse("ticket-qr", args=[ticket.pk])
 
 
+# The name under which qr_png renders deferred email attachments (notifications.attachments).
+TICKET_QR = "ticket_qr"
+
+
 def qr_png(code):
     """PNG bytes of a QR code that encodes `code` exactly (error correction M)."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)

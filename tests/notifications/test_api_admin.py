@@ -146,3 +146,19 @@ def test_admin_send_now_action_skips_the_wait_for_a_retry(admin_client, django_c
     waiting.refresh_from_db()
     assert waiting.next_attempt_at is None and waiting.status == "failed"
     assert len(callbacks) == 1  # a sent message is not sent again by "send now"
+
+
+@pytest.mark.django_db
+def test_admin_outbox_shows_stored_and_deferred_attachments(admin_client):
+    from notifications.models import EmailAttachment
+
+    message = _row("with-files", attachment_count=2)
+    EmailAttachment.objects.create(message=message, filename="terms.pdf", content_type="application/pdf",
+                                   content=b"%PDF-12345")
+    EmailAttachment.objects.create(message=message, filename="ticket-R-A1.png", content_type="image/png",
+                                   content_id="ticket-1@r", renderer="ticket_qr", source="code-of-the-ticket")
+
+    page = admin_client.get(f"/admin/notifications/emailmessage/{message.pk}/change/").content.decode()
+
+    assert "terms.pdf" in page and ">10<" in page  # stored: its size in bytes
+    assert "ticket-R-A1.png" in page and "rendered when sent" in page and "ticket_qr" in page

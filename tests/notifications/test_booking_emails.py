@@ -4,13 +4,17 @@ import io
 from decimal import Decimal
 
 import pytest
+import qrcode
 import zxingcpp
 from django.db import transaction
 from PIL import Image
 
 from bookings import emails
-from notifications import delivery
+from bookings.holds import services as hold_services
+from bookings.models import Booking
+from notifications import delivery, sending
 from notifications.models import EmailMessage
+from tests.support.stripe import make_event, session_of, store_and_process
 
 
 def _deliver_only(kind, smtp):
@@ -25,13 +29,27 @@ def _decode(png_bytes):
     return [r.text for r in results]
 
 
+def _qr_parts(received, html, codes):
+    """The image parts of a delivered confirmation: one per ticket, each shown by the HTML
+    (Content-ID in multipart/related) and saved under its filename, each decoding to its code."""
+    images = [p for p in received.walk() if p.get_content_type() == "image/png"]
+    related = next(p for p in received.walk() if p.get_content_type() == "multipart/related")
+    assert len(images) == len(codes)  # each PNG once: no second, attached copy
+    assert all(any(p is part for part in related.iter_parts()) for p in images)
+    for part in images:
+        assert f'src="cid:{part["Content-ID"].strip("<>")}"' in html
+        assert part.get_content_disposition() == "inline" and part.get_filename().endswith(".png")
+    assert sorted(code for p in images for code in _decode(p.get_content())) == sorted(codes)
+    return images
+
+
 @pytest.mark.django_db
 def test_confirmation_carries_each_tickets_qr_inline_and_attached(
     user, showtime, make_paid_booking, accepting_smtp, use_providers, django_capture_on_commit_callbacks
 ):
     use_providers(accepting_smtp)
     booking = make_paid_booking(user, showtime, seats=3)
-    codes = set(booking.tickets.values_list("code", flat=True))
+    codes = list(booking.tickets.values_list("code", flat=True))
 
     with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
         emails.queue_booking_confirmation(booking)
@@ -47,16 +65,72 @@ def test_confirmation_carries_each_tickets_qr_inline_and_attached(
         assert showtime.auditorium.name in part and "A1, A2, A3" in part and "28.50 USD" in part
     assert f"http://testserver/bookings/{booking.pk}/" in text
 
-    related = next(p for p in received.walk() if p.get_content_type() == "multipart/related")
-    inline = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
-    assert len(inline) == 3
-    for part in inline:
-        assert f'src="cid:{part["Content-ID"].strip("<>")}"' in html
-    assert {code for p in inline for code in _decode(p.get_content())} == codes
+    images = _qr_parts(received, html, codes)
+    assert list(received.iter_attachments()) == images  # the same parts are the downloadable files
+    assert sorted(p.get_filename() for p in images) == [f"ticket-{booking.reference}-A{n}.png" for n in (1, 2, 3)]
 
-    attached = [p for p in received.iter_attachments() if p.get_content_disposition() == "attachment"]
-    assert len(attached) == 3 and all(p.get_filename().endswith(".png") for p in attached)
-    assert {code for p in attached for code in _decode(p.get_content())} == codes
+
+@pytest.fixture
+def qr_drawings(monkeypatch):
+    """Counts the QR images drawn (every QR PNG goes through qrcode's make_image)."""
+    drawn = []
+    make_image = qrcode.QRCode.make_image
+
+    def counting(self, *args, **kwargs):
+        drawn.append(self.data_list[0].data.decode())
+        return make_image(self, *args, **kwargs)
+
+    monkeypatch.setattr(qrcode.QRCode, "make_image", counting)
+    return drawn
+
+
+def _pay(user, showtime, seats, start=0):
+    """A hold through the booking core, paid by a signed checkout.session.completed."""
+    ids = list(showtime.auditorium.seats.order_by("row_index", "number").values_list("pk", flat=True))
+    booking = hold_services.hold_seats(user, showtime, ids[start:start + seats])
+    store_and_process(make_event("checkout.session.completed", session_of(booking)))
+    return Booking.objects.get(pk=booking.pk)
+
+
+@pytest.mark.django_db
+def test_the_payment_transaction_draws_no_qr_and_stores_no_png(user, showtime, qr_drawings):
+    booking = _pay(user, showtime, seats=2)
+
+    assert booking.status == Booking.Status.PAID
+    assert qr_drawings == []
+    message = EmailMessage.objects.get(idempotency_key=f"booking_confirmation:{booking.pk}")
+    rows = list(message.attachments.order_by("source").values("content", "renderer", "source"))
+    codes = sorted(booking.tickets.values_list("code", flat=True))
+    assert [(bytes(r["content"]), r["renderer"], r["source"]) for r in rows] == [(b"", "ticket_qr", c) for c in codes]
+
+
+def _send_single(message_ids):
+    for pk in message_ids:
+        assert delivery.deliver(pk).status == "sent"
+
+
+def _send_batch(message_ids):
+    assert sending.send_batch(message_ids) == {"sent": len(message_ids)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("send", [_send_single, _send_batch], ids=["single", "batch"])
+def test_a_paid_booking_is_mailed_one_qr_per_ticket_drawn_when_sent(
+    send, user, other_user, showtime, qr_drawings, accepting_smtp, use_providers
+):
+    use_providers(accepting_smtp)
+    bookings = [_pay(user, showtime, seats=2), _pay(other_user, showtime, seats=1, start=2)]
+    ids = [EmailMessage.objects.get(idempotency_key=f"booking_confirmation:{b.pk}").pk for b in bookings]
+    assert qr_drawings == []
+
+    send(ids)
+
+    all_codes = [code for b in bookings for code in b.tickets.values_list("code", flat=True)]
+    assert sorted(qr_drawings) == sorted(all_codes)  # each drawn once, by delivery
+    for booking in bookings:
+        [received] = accepting_smtp.to(booking.user.email)
+        codes = list(booking.tickets.values_list("code", flat=True))
+        _qr_parts(received, received.get_body(("html",)).get_content(), codes)
 
 
 @pytest.mark.django_db
@@ -116,7 +190,7 @@ def test_late_payment_kept_says_so_beside_the_confirmation(user, showtime, make_
     assert message.kind == "booking_confirmation"
     assert "kept your booking" in message.body_text and "A1, A2" in message.body_html
     assert "confirmed" in message.subject
-    assert EmailMessage.objects.get(idempotency_key=f"booking_confirmation:{booking.pk}").attachments.count() == 4
+    assert EmailMessage.objects.get(idempotency_key=f"booking_confirmation:{booking.pk}").attachments.count() == 2
 
 
 @pytest.mark.django_db

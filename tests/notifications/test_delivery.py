@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notifications import delivery
+from notifications import attachments, delivery
 from notifications.models import EmailMessage
 from notifications.outbox import Attachment, queue_email
 from notifications.tasks import requeue_stale_emails, send_email
@@ -70,6 +70,35 @@ def test_inline_images_sit_in_multipart_related_with_the_html(accepting_smtp, us
     assert inline["Content-ID"] == "<qr1@test>" and inline.get_content_disposition() == "inline"
     attached = [p for p in received.iter_attachments() if p.get_content_disposition() == "attachment"]
     assert [p.get_content() for p in attached] == [b"\x89PNG-attached"]
+
+
+@pytest.mark.django_db
+def test_a_deferred_attachment_is_rendered_by_its_renderer_when_sent(accepting_smtp, use_providers, monkeypatch):
+    use_providers(accepting_smtp)
+    monkeypatch.setattr(attachments, "_renderers", dict(attachments._renderers))  # the test's renderer goes after
+    calls = []
+    attachments.register_renderer("test_upper", lambda source: calls.append(source) or source.upper().encode())
+    message = _queue(attachments=[Attachment.rendered_when_sent("note.txt", "test_upper", "hello", "text/plain")])
+    assert calls == [] and bytes(message.attachments.get().content) == b""  # nothing drawn at queue time
+
+    assert delivery.deliver(message.pk).status == "sent"
+
+    assert calls == ["hello"]
+    [received] = accepting_smtp.to("ada@example.com")
+    [part] = received.iter_attachments()
+    assert part.get_filename() == "note.txt" and part.get_content() == "HELLO"
+
+
+@pytest.mark.django_db
+def test_a_deferred_attachment_without_its_renderer_fails_and_retries(accepting_smtp, use_providers):
+    use_providers(accepting_smtp)
+    message = _queue(attachments=[Attachment.rendered_when_sent("x.png", "nobody_registered_this", "s", "image/png")])
+
+    assert delivery.deliver(message.pk).status == "failed"
+
+    message.refresh_from_db()
+    assert "UnknownRenderer('nobody_registered_this')" in message.last_error and message.next_attempt_at
+    assert accepting_smtp.messages == []
 
 
 @pytest.mark.django_db
@@ -287,3 +316,129 @@ def test_multipart_boundaries_are_set_and_distinct_per_message(accepting_smtp, u
     assert boundaries[0] != boundaries[1]
     received = accepting_smtp.to("ada@example.com")
     assert [m.get_body(("plain",)).get_content().strip() for m in received] == ["Text b1", "Text b2"]
+
+
+# --- batches ---------------------------------------------------------------------------------
+
+
+class PickyHandler:
+    """Accepts every recipient except those starting with `bad`, which get a 451."""
+
+    def __init__(self):
+        from tests.notifications.conftest import RecordingHandler
+
+        self.recording = RecordingHandler()
+        self.messages = self.recording.messages
+        self.sessions = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bad"):
+            return "451 4.3.0 Try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        return await self.recording.handle_DATA(server, session, envelope)
+
+
+def _bulk(keys, kind=EmailMessage.Kind.NEW_MOVIE):
+    from notifications.outbox import queue_emails_bulk
+
+    with transaction.atomic():
+        return queue_emails_bulk(
+            EmailMessage(kind=kind, to=f"{key}@example.com", subject=key, body_text=key, idempotency_key=key)
+            for key in keys
+        )
+
+
+@pytest.mark.postgres
+def test_a_batch_task_sends_its_rows_over_one_connection_and_records_each(
+    celery_worker, accepting_smtp, use_providers, settings
+):
+    settings.EMAIL_SEND_BATCH_SIZE = 15
+    use_providers(accepting_smtp)
+    ids = _bulk([f"fan{i}" for i in range(30)])  # two send_email_batch tasks
+
+    wait_for(lambda: EmailMessage.objects.filter(pk__in=ids, status="sent").count() == 30, timeout=30)
+    assert accepting_smtp.sessions == 1 and len(accepting_smtp.messages) == 30
+    assert set(EmailMessage.objects.filter(pk__in=ids).values_list("attempts", "provider")) == {(1, "primary:smtp")}
+
+
+@pytest.mark.django_db
+def test_a_batch_falls_back_and_retries_each_message_on_its_own(smtp_factory, use_providers, settings, monkeypatch):
+    from notifications import outbox, sending
+
+    primary = smtp_factory(PickyHandler())
+    fallback = smtp_factory(PickyHandler())
+    use_providers(primary, fallback=fallback)
+    settings.EMAIL_RETRY_BASE_SECONDS = 30
+    published = []
+    monkeypatch.setattr(outbox, "send_tasks_safely",
+                        lambda task, args_list, **kw: published.append((task.name, args_list, kw)))
+    monkeypatch.setattr(outbox, "enqueue_many_on_commit", lambda task, args_list: None)
+    ids = _bulk(["good1", "bad1", "good2"])
+
+    counts = sending.send_batch(ids)
+
+    assert counts == {"sent": 2, "failed": 1}
+    rows = {m.to: m for m in EmailMessage.objects.filter(pk__in=ids)}
+    assert rows["good1@example.com"].status == rows["good2@example.com"].status == "sent"
+    bad = rows["bad1@example.com"]
+    assert bad.status == "failed" and bad.attempts == 1 and "primary:smtp" in bad.last_error
+    assert "fallback:smtp" in bad.last_error and bad.next_attempt_at > timezone.now()
+    # The first retry is short: a countdown for that one message only.
+    [(name, [(message_id,)], options)] = published
+    assert (name, message_id) == ("notifications.send_email", bad.pk) and 0 <= options["countdown"] <= 30
+
+
+@pytest.mark.django_db
+def test_a_long_retry_waits_in_the_database_and_the_sweep_hands_it_over_when_due(
+    smtp_factory, use_providers, settings, monkeypatch
+):
+    import time_machine
+
+    from notifications import outbox, sending
+
+    use_providers(smtp_factory(PickyHandler()))
+    settings.EMAIL_RETRY_BASE_SECONDS = 3600  # every retry an hour-scale wait
+    published = []
+    monkeypatch.setattr(outbox, "send_tasks_safely",
+                        lambda task, args_list, **kw: published.append((task.name, args_list, kw)))
+    monkeypatch.setattr(outbox, "enqueue_many_on_commit", lambda task, args_list: None)
+    monkeypatch.setattr(delivery, "retry_delay", lambda attempt: 1800.0)
+    [message_id] = _bulk(["bad1"])
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        sending.send_batch([message_id])
+        assert published == []  # no broker countdown of half an hour (RabbitMQ's consumer_timeout)
+        due = EmailMessage.objects.get(pk=message_id).next_attempt_at
+        assert due == start + timedelta(seconds=1800)
+
+        traveller.move_to(due - timedelta(minutes=5))
+        requeue_stale_emails()
+        assert published == []  # not yet within the sweep's minute
+        traveller.move_to(due - timedelta(seconds=40))
+        requeue_stale_emails()
+    [(name, [([swept],)], options)] = published
+    assert (name, swept) == ("notifications.send_email_batch", message_id)
+    assert options["countdown"] == pytest.approx(40, abs=1)
+
+
+@pytest.mark.django_db
+def test_a_batch_writes_its_successes_a_few_at_a_time_each_with_its_own_outcome(
+    accepting_smtp, use_providers, monkeypatch, django_assert_max_num_queries
+):
+    from notifications import outbox, sending
+
+    use_providers(accepting_smtp)
+    monkeypatch.setattr(outbox, "enqueue_many_on_commit", lambda task, args_list: None)
+    ids = _bulk([f"fan{i}" for i in range(20)], kind=EmailMessage.Kind.BOOKING_CONFIRMATION)
+
+    # admit 1, claim 1 (20 rows), two writes of 10 successes: not one write per message.
+    with django_assert_max_num_queries(4):
+        assert sending.send_batch(ids) == {"sent": 20}
+
+    rows = list(EmailMessage.objects.filter(pk__in=ids).order_by("pk"))
+    received = {m["message"]["To"]: m["message"]["Message-ID"] for m in accepting_smtp.messages}
+    assert all(r.status == "sent" and r.attempts == 1 and r.sent_at and r.provider == "primary:smtp" for r in rows)
+    assert [r.provider_message_id for r in rows] == [received[r.to] for r in rows]

@@ -7,7 +7,10 @@ from aiosmtpd.controller import Controller
 
 from tests.support.harness import (
     PostgresCluster,
+    RabbitMQServer,
     RedisServer,
+    broker_under_test,
+    start_broker,
     SupervisedProcess,
     get_status,
     gunicorn_argv,
@@ -24,6 +27,23 @@ def own_redis(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_rabbitmq(tmp_path):
+    server = RabbitMQServer(tmp_path)
+    server.start()
+    yield server
+    server.destroy()
+
+
+@pytest.fixture
+def own_broker(tmp_path):
+    """A broker of our own that a test may crash and bring back: Redis, or RabbitMQ on the
+    RabbitMQ pass of .ci/run (the same tests, the other broker)."""
+    server = start_broker(broker_under_test(), tmp_path)
+    yield server
+    getattr(server, "destroy", server.stop)()
 
 
 @pytest.fixture

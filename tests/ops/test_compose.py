@@ -118,7 +118,20 @@ def test_app_services_read_env_file_and_reach_services_by_name(services):
         service = services[name]
         assert service["env_file"] == ".env", name
         assert "@postgres:5432/" in service["environment"]["DATABASE_URL"], name
-        assert service["environment"]["CELERY_BROKER_URL"].startswith("redis://redis:6379/"), name
+        # Redis by default; BROKER_URL=amqp://…@rabbitmq:5672// with --profile rabbitmq.
+        assert re.fullmatch(r"\$\{BROKER_URL:-redis://redis:6379/\d+\}", service["environment"]["CELERY_BROKER_URL"]), name
+
+
+def test_a_rabbitmq_profile_and_one_worker_per_queue_as_an_option(services):
+    rabbitmq = services["rabbitmq"]
+    assert rabbitmq["profiles"] == ["rabbitmq"] and rabbitmq["image"].startswith("rabbitmq:")
+    assert "rabbitmq-diagnostics" in healthcheck_of(rabbitmq) and rabbitmq["volumes"]
+    assert services["web"]["depends_on"]["rabbitmq"] == {"condition": "service_healthy", "required": False}
+    for queue in ("email", "payments", "default"):
+        role = services[f"worker-{queue}"]
+        assert role["profiles"] == ["worker-roles"]
+        assert command_of(role).startswith(f"celery -A config worker -Q {queue} ")
+        assert role["restart"] == "unless-stopped" and role["environment"]["REMAP_SIGTERM"] == "SIGQUIT"
 
 
 def _env_example():

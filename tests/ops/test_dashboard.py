@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.models import Booking, StripeEvent
 from notifications.models import EmailMessage
 from tests.factories import ShowtimeFactory, UserFactory
-from tests.support.harness import needs_redis_server
+from tests.support.harness import needs_rabbitmq_server, needs_redis_server
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_staff_see_queues_outbox_dead_letters_webhooks_and_holds(client, staff_u
     client.force_login(staff_user)
     data = client.get("/admin/ops/", {"format": "json"}).json()
 
-    assert data["broker"] == {"queues": {"default": 1, "payments": 1, "email": 3}, "unacked": 1}
+    assert data["broker"] == {"broker": "redis", "queues": {"default": 1, "payments": 1, "email": 3}, "unacked": 1}
     assert data["outbox"]["by_status"] == {"pending": 2, "sent": 1, "dead": 2}
     assert data["outbox"]["dead_letters"] == 2
     assert data["outbox"]["oldest_pending"]["pk"] == figures.pk
@@ -103,3 +103,26 @@ def test_customers_and_strangers_are_sent_to_the_admin_login(client, user):
     client.force_login(user)
     customer = client.get("/admin/ops/", {"format": "json"})
     assert customer.status_code == 302 and customer["Location"].startswith("/admin/login/")
+
+
+@needs_rabbitmq_server
+def test_on_rabbitmq_staff_see_the_queues_and_the_page_survives_its_outage(
+    client, staff_user, settings, own_rabbitmq, broker_at
+):
+    """The dashboard reads RabbitMQ through kombu too (it was a 500 when it read Redis only)."""
+    from core.tasks import send_tasks_safely
+    from notifications.tasks import send_email, send_email_batch
+
+    broker_at(own_rabbitmq.url)
+    assert send_tasks_safely(send_email_batch, [([1, 2],), ([3],)]) == 2
+    assert send_tasks_safely(send_email, [(4,)]) == 1
+    client.force_login(staff_user)
+
+    data = client.get("/admin/ops/", {"format": "json"}).json()
+    assert data["broker"] == {"broker": "amqp", "queues": {"default": 0, "payments": 0, "email": 3}, "unacked": None}
+    html = client.get("/admin/ops/").content.decode()
+    assert '<td class="queue-email">3</td>' in html and "(amqp)" in html
+
+    own_rabbitmq.stop()
+    page = client.get("/admin/ops/")
+    assert page.status_code == 200 and 'id="broker-error"' in page.content.decode()

@@ -114,14 +114,14 @@ def timed(call, *args, **kwargs):
 
 @pytest.mark.django_db(transaction=True)
 def test_redis_outage_loses_no_payment_and_no_email(
-    own_redis, smtp_server, processes, broker_at, client_for, tmp_path
+    own_broker, smtp_server, processes, broker_at, client_for, tmp_path
 ):
     from bookings.models import Booking, StripeEvent
     from notifications.models import EmailMessage
 
-    broker_at(own_redis.url)
+    broker_at(own_broker.url)
     sweep_every(SWEEP_EVERY_SECONDS, "bookings.requeue_stale_stripe_events", "notifications.requeue_stale_emails")
-    worker, _ = start_worker_and_beat(processes, own_redis.url, smtp_server.port, tmp_path)
+    worker, _ = start_worker_and_beat(processes, own_broker.url, smtp_server.port, tmp_path)
     showtime = ShowtimeFactory(auditorium=AuditoriumFactory(rows=10, seats_per_row=10))
     seats = list(showtime.auditorium.seats.order_by("id").values_list("id", flat=True))
     client = client_for(UserFactory())
@@ -132,7 +132,7 @@ def test_redis_outage_loses_no_payment_and_no_email(
     assert pay_by_webhook(client, first.json()).status_code == 200
     wait_until(lambda: smtp_server.messages, 60, 0.2, "confirmation before the outage")
 
-    own_redis.stop()
+    own_broker.stop()
     outage_started = time.monotonic()
     answered, paid_during_outage, cancelled_during_outage = [], [], []
     seat_iter = iter(seats[1:])
@@ -158,7 +158,7 @@ def test_redis_outage_loses_no_payment_and_no_email(
     # Nothing could be processed meanwhile: the events wait in the database.
     assert StripeEvent.objects.filter(status="pending").count() == len(paid_during_outage)
 
-    own_redis.start()  # back, empty (no persistence): every queued message of before is gone
+    own_broker.start()  # Redis: back empty (no persistence), every queued message of before is gone
     outage_seconds = time.monotonic() - outage_started
     all_paid = [first.json()["id"], *paid_during_outage]
 
@@ -180,7 +180,7 @@ def test_redis_outage_loses_no_payment_and_no_email(
     assert outage_seconds >= REDIS_OUTAGE_SECONDS
     # The worker's log lines name the task id and the booking they are about.
     for reference in Booking.objects.filter(pk__in=all_paid).values_list("reference", flat=True):
-        assert f"bookings.process_stripe_event(" in worker.log() and f" booking={reference}]" in worker.log()
+        assert "bookings.process_stripe_event(" in worker.log() and f" booking={reference}]" in worker.log()
 
 
 # --- (b) a pool process SIGKILLed mid-send: delivered exactly once ----------------------------
@@ -197,12 +197,12 @@ def queue_test_email(to="kill@example.com"):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pool_process_killed_mid_send_delivers_exactly_once(own_redis, smtp_server, processes, broker_at, tmp_path):
+def test_pool_process_killed_mid_send_delivers_exactly_once(own_broker, smtp_server, processes, broker_at, tmp_path):
     from notifications.models import EmailMessage
 
-    broker_at(own_redis.url)
+    broker_at(own_broker.url)
     sweep_every(SWEEP_EVERY_SECONDS, "notifications.requeue_stale_emails")
-    worker, _ = start_worker_and_beat(processes, own_redis.url, smtp_server.port, tmp_path)
+    worker, _ = start_worker_and_beat(processes, own_broker.url, smtp_server.port, tmp_path)
 
     smtp_server.stall_next = True
     message = queue_test_email()
@@ -228,12 +228,12 @@ def test_pool_process_killed_mid_send_delivers_exactly_once(own_redis, smtp_serv
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sigterm_lets_a_running_send_finish(own_redis, smtp_server, processes, broker_at, tmp_path):
+def test_sigterm_lets_a_running_send_finish(own_broker, smtp_server, processes, broker_at, tmp_path):
     """compose stops the worker with SIGTERM, remapped to a cold shutdown preceded by a soft one."""
 
-    broker_at(own_redis.url)
+    broker_at(own_broker.url)
     worker, _ = start_worker_and_beat(
-        processes, own_redis.url, smtp_server.port, tmp_path,
+        processes, own_broker.url, smtp_server.port, tmp_path,
         REMAP_SIGTERM="SIGQUIT", CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT=6,
     )
     smtp_server.stall_next = True

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from tests.support.harness import app_env, needs_postgres_server, needs_redis_server
+from tests.support.harness import app_env, needs_postgres_server, needs_rabbitmq_server, needs_redis_server
 
 READY_BOUND_SECONDS = 2.0
 
@@ -40,12 +40,30 @@ def test_ready_when_database_and_broker_answer(client, settings, own_redis):
     assert status == 200 and body == {"status": "ok"}
 
 
+@needs_rabbitmq_server
 @pytest.mark.django_db
-def test_broker_on_a_closed_port_is_named_within_two_seconds(client, settings):
+def test_ready_on_rabbitmq_and_the_broker_named_when_it_goes_away(client, settings, own_rabbitmq):
+    """/readyz pings RabbitMQ through kombu (it answered 503 forever when it pinged Redis only)."""
+    settings.CELERY_BROKER_URL = own_rabbitmq.url
+    status, body, _ = timed_get(client, "/readyz")
+    assert status == 200 and body == {"status": "ok"}
+
+    own_rabbitmq.stop()
+    status, body, elapsed = timed_get(client, "/readyz")
+    assert status == 503 and body["failed"] == ["broker"]
+    assert elapsed < READY_BOUND_SECONDS
+
+
+BROKER_URLS = ["redis://127.0.0.1:{port}/0", "amqp://guest:guest@127.0.0.1:{port}//"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", BROKER_URLS)
+def test_broker_on_a_closed_port_is_named_within_two_seconds(client, settings, url):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed}/0"
+    settings.CELERY_BROKER_URL = url.format(port=closed)
     status, body, elapsed = timed_get(client, "/readyz")
     assert status == 503
     assert body["failed"] == ["broker"] and body["code"] == "not_ready" and "broker" in body["detail"]
@@ -71,8 +89,9 @@ def test_readyz_names_what_failed_but_shows_no_error_text(client, settings, capl
 
 
 @pytest.mark.django_db
-def test_a_hung_broker_is_named_within_two_seconds(client, settings, silent_port):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{silent_port}/0"
+@pytest.mark.parametrize("url", BROKER_URLS)
+def test_a_hung_broker_is_named_within_two_seconds(client, settings, silent_port, url):
+    settings.CELERY_BROKER_URL = url.format(port=silent_port)
     status, body, elapsed = timed_get(client, "/readyz")
     assert status == 503 and body["failed"] == ["broker"]
     assert elapsed < READY_BOUND_SECONDS

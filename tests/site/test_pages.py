@@ -362,6 +362,45 @@ def test_releasing_a_hold_is_free(client, user, showtime):
     assert booking.status == "cancelled"
 
 
+def test_paying_a_paid_booking_again_says_it_is_paid(client, user, showtime):
+    booking = paid_booking(user, showtime, "B1")
+    client.force_login(user)
+    response = client.post(f"/bookings/{booking.pk}/pay/", follow=True)
+    assert messages_of(response) == ["This booking is already paid."]
+
+
+def test_cancelling_a_cancelled_booking_again_says_so(client, user, showtime):
+    booking = hold_seats(user, showtime, seat_ids(showtime, "B1"))
+    client.force_login(user)
+    client.post(f"/bookings/{booking.pk}/cancel/", follow=True)
+    response = client.post(f"/bookings/{booking.pk}/cancel/", follow=True)  # a second tab, a double click
+    assert messages_of(response) == ["This booking is already cancelled."]
+
+
+def test_a_refusal_is_told_in_the_users_language(client, user, showtime):
+    booking = paid_booking(user, showtime, "B1")
+    client.force_login(user)
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/"})
+    with time_machine.travel(showtime.starts_at - timedelta(minutes=30)):
+        response = client.post(f"/bookings/{booking.pk}/cancel/", follow=True)
+    assert messages_of(response) == ["Đã quá muộn để huỷ: suất chiếu bắt đầu trong chưa đầy 2 giờ."]
+
+
+def test_the_site_tells_a_refusal_by_its_code_and_reason_not_by_the_bookings_state():
+    """The error decides the message: the same (paid) booking state gives different messages."""
+    from django.utils import translation
+
+    from bookings.exceptions import CheckoutRefused, TooLate
+    from web.booking_ops import refusal_message
+
+    translation.activate("en")  # a page served before may have left Vietnamese active in this thread
+    assert refusal_message(TooLate("", reason="no_refund_window"), "?").startswith("It is too late to cancel")
+    assert refusal_message(TooLate("", reason="cancelled"), "?") == "This booking is already cancelled."
+    assert refusal_message(CheckoutRefused("", code="hold_expired"), "?").startswith("Your hold has expired")
+    assert refusal_message(CheckoutRefused("", code="not_pending", reason="paid"), "?") == "This booking is already paid."
+    assert refusal_message(CheckoutRefused("", code="made_up"), "fallback") == "fallback"
+
+
 # --- my bookings, accounts, language ----------------------------------------------------------
 
 

@@ -76,6 +76,73 @@ class RedisServer:
         wait_for(lambda: not port_answers(self.port), 10, 0.05, "redis down")
 
 
+# --- RabbitMQ ---------------------------------------------------------------------------------
+
+RABBITMQ_BIN = "/usr/lib/rabbitmq/bin"  # Debian's /usr/sbin wrappers switch user and drop the environment
+
+needs_rabbitmq_server = pytest.mark.skipif(
+    not os.path.exists(f"{RABBITMQ_BIN}/rabbitmq-server"), reason="needs Debian's rabbitmq-server (.ci/run installs it)"
+)
+
+
+class RabbitMQServer:
+    """A private RabbitMQ node on loopback (no systemd), in a throwaway folder; `stop()` kills it
+    like a crash, `start()` brings it back on the same port with its durable queues."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder) / "rabbitmq"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        self.node = f"ops{self.port}@localhost"
+        (self.folder / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\nloopback_users = none\n"
+        )
+        self.proc = None
+
+    @property
+    def url(self):
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def env(self):
+        return {
+            **os.environ, "HOME": str(self.folder), "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_MNESIA_BASE": str(self.folder / "mnesia"), "RABBITMQ_LOG_BASE": str(self.folder / "log"),
+            "RABBITMQ_CONFIG_FILE": str(self.folder / "rabbitmq.conf"), "RABBITMQ_DIST_PORT": str(self.dist_port),
+            "ERL_EPMD_PORT": str(self.epmd_port), "ERL_EPMD_ADDRESS": "127.0.0.1",
+        }
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [f"{RABBITMQ_BIN}/rabbitmq-server"], env=self.env(), start_new_session=True,
+            stdout=open(self.folder / "server.out", "ab"), stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: port_answers(self.port), 60, 0.1, "rabbitmq up")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+        wait_for(lambda: not port_answers(self.port), 10, 0.05, "rabbitmq down")
+
+    def destroy(self):
+        self.stop()
+        subprocess.run(["epmd", "-port", str(self.epmd_port), "-kill"], env=self.env(),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def broker_under_test():
+    """'rabbitmq' when this run is the RabbitMQ pass of .ci/run (CELERY_BROKER_URL=amqp://…), else 'redis'."""
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    return "rabbitmq" if url.startswith(("amqp://", "pyamqp://", "amqps://")) else "redis"
+
+
+def start_broker(kind, folder):
+    server = RabbitMQServer(folder) if kind == "rabbitmq" else RedisServer(folder)
+    server.start()
+    return server
+
+
 # --- PostgreSQL -------------------------------------------------------------------------------
 
 
