@@ -10,7 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from bookings.models import Booking, Ticket
-from cinema.models import Seat, Showtime
+from cinema.models import Seat, Showtime, TicketType
 
 SALES_COLUMNS = [
     "showtime_id", "starts_at", "movie", "auditorium", "capacity", "tickets_sold", "occupancy_pct",
@@ -27,6 +27,16 @@ MONEY_GIVEN_BACK = MONEY_TAKEN & Q(refund_status=Booking.RefundStatus.SUCCEEDED)
 ZERO = Decimal(0)
 
 
+def ticket_type_codes():
+    """The ticket types in their listing order: one `tickets_<code>` column each, after the
+    contract's columns (tickets of bookings still paid, like `tickets_sold`)."""
+    return list(TicketType.objects.order_by("position", "code").values_list("code", flat=True))
+
+
+def sales_columns(codes):
+    return SALES_COLUMNS + [f"tickets_{code}" for code in codes]
+
+
 def day_bounds(date_from, date_to):
     """[start of date_from, start of the day after date_to) in TIME_ZONE, as aware datetimes."""
     tz = timezone.get_default_timezone()
@@ -41,8 +51,8 @@ def showtimes_starting(date_from, date_to):
 
 
 def _sums(showtime_ids):
-    """{showtime_id: {"gross", "refunded", "tickets_sold"}}: two grouped queries over the bookings
-    (and tickets) of these showtimes only."""
+    """{showtime_id: {"gross", "refunded", "tickets_sold", "by_type"}}: two grouped queries over the
+    bookings (and tickets, by ticket type) of these showtimes only."""
     money = (
         Booking.objects.filter(showtime_id__in=showtime_ids).order_by().values("showtime")
         .annotate(gross=Sum("total", filter=MONEY_TAKEN), refunded=Sum("refund_amount", filter=MONEY_GIVEN_BACK))
@@ -51,10 +61,13 @@ def _sums(showtime_ids):
     sums = {pk: {"gross": gross or ZERO, "refunded": refunded or ZERO, "tickets_sold": 0} for pk, gross, refunded in money}
     tickets = (
         Ticket.objects.filter(booking__showtime_id__in=showtime_ids, booking__status=Booking.Status.PAID)
-        .order_by().values("booking__showtime").annotate(n=Count("pk")).values_list("booking__showtime", "n")
+        .order_by().values("booking__showtime", "ticket_type").annotate(n=Count("pk"))
+        .values_list("booking__showtime", "ticket_type", "n")
     )
-    for pk, n in tickets:
-        sums.setdefault(pk, {"gross": ZERO, "refunded": ZERO})["tickets_sold"] = n
+    for pk, code, n in tickets:
+        row = sums.setdefault(pk, {"gross": ZERO, "refunded": ZERO, "tickets_sold": 0})
+        row["tickets_sold"] += n
+        row.setdefault("by_type", {})[code] = n
     return sums
 
 
@@ -83,7 +96,7 @@ def sales_pages(date_from, date_to, page_size=500):
         sums = _sums([row["pk"] for row in rows])
         capacities = _capacities({row["auditorium_id"] for row in rows})
         for row in rows:
-            row.update({"gross": ZERO, "refunded": ZERO, "tickets_sold": 0, **sums.get(row["pk"], {})})
+            row.update({"gross": ZERO, "refunded": ZERO, "tickets_sold": 0, "by_type": {}, **sums.get(row["pk"], {})})
             row["capacity"] = capacities.get(row["auditorium_id"], 0)
         yield rows
         after = (rows[-1]["starts_at"], rows[-1]["pk"])

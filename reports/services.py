@@ -73,8 +73,9 @@ def _claim(report_id):
         return report
 
 
-def sales_row(row, fmt):
-    """One showtime's line: money as the contract's decimal strings in CSV, as numbers in XLSX."""
+def sales_row(row, fmt, codes=()):
+    """One showtime's line: money as the contract's decimal strings in CSV, as numbers in XLSX;
+    then the tickets of each type in `codes`."""
     currency = row["currency"]
     net = row["gross"] - row["refunded"]
     occupancy = (
@@ -89,16 +90,18 @@ def sales_row(row, fmt):
         row["pk"], timezone.localtime(row["starts_at"]).isoformat(), row["movie__title"],
         row["auditorium__name"], row["capacity"], row["tickets_sold"],
         occupancy if fmt == Report.Format.XLSX else str(occupancy), *money, currency,
+        *(row["by_type"].get(code, 0) for code in codes),
     ]
 
 
 def _write_sales(report, writer):
     total = selectors.showtimes_starting(report.date_from, report.date_to).count()
-    writer.write(selectors.SALES_COLUMNS)
+    codes = selectors.ticket_type_codes()
+    writer.write(selectors.sales_columns(codes))
     done = 0
     for page in selectors.sales_pages(report.date_from, report.date_to, PAGE_SIZE):
         for row in page:
-            writer.write(sales_row(row, report.format))
+            writer.write(sales_row(row, report.format, codes))
         done += len(page)
         # Short of 100 until the file is stored.
         Report.objects.filter(pk=report.pk).update(progress=min(99, done * 100 // max(total, 1)))

@@ -10,10 +10,10 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from bookings.models import Booking
+from bookings.models import Booking, Ticket
 from reports import services
 from reports.models import Report
-from reports.selectors import SALES_COLUMNS
+from reports.selectors import SALES_COLUMNS, sales_columns, ticket_type_codes
 from tests.factories import AuditoriumFactory, ShowtimeFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,8 @@ def test_rows_sum_paid_cancelled_with_partial_refund_expired_and_zero_decimal(
 
     rows = csv_rows(build(day))
 
-    assert list(rows[0]) == SALES_COLUMNS
+    assert list(rows[0]) == sales_columns(ticket_type_codes())
+    assert list(rows[0])[: len(SALES_COLUMNS)] == SALES_COLUMNS  # the contract's columns first
     assert [r["showtime_id"] for r in rows] == [str(usd_showtime.pk), str(vnd_showtime.pk)]
     usd, vnd = rows
     assert usd["movie"] == usd_showtime.movie.title and usd["auditorium"] == usd_showtime.auditorium.name
@@ -119,9 +120,9 @@ def test_xlsx_has_the_same_rows_with_numbers(make_booking, usd_showtime, vnd_sho
     with default_storage.open(report.file.name, "rb") as f:
         sheet = load_workbook(f, read_only=True).active
         header, usd, vnd = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert header == SALES_COLUMNS
-    assert usd[7:] == [28.5, 14.25, 14.25, "usd"]  # numbers a spreadsheet can sum
-    assert vnd[7:] == [95000, 0, 95000, "vnd"]
+    assert header == sales_columns(ticket_type_codes())
+    assert usd[7:11] == [28.5, 14.25, 14.25, "usd"]  # numbers a spreadsheet can sum
+    assert vnd[7:11] == [95000, 0, 95000, "vnd"]
     assert report.filename.endswith(".xlsx")
 
 
@@ -179,3 +180,15 @@ def test_a_ready_report_is_not_built_twice(usd_showtime, day):
     assert services.build_report(report.pk) is None
     report.refresh_from_db()
     assert report.file.name == name and default_storage.exists(name)
+
+
+def test_tickets_by_type_of_bookings_still_paid(make_booking, usd_showtime, day):
+    kept = make_booking(usd_showtime, 3, PAID)
+    Ticket.objects.filter(pk__in=list(kept.tickets.values_list("pk", flat=True))[:2]).update(ticket_type_id="child")
+    gone = make_booking(usd_showtime, 2, CANCELLED, refund=Decimal("19.00"), first_seat=3)
+    Ticket.objects.filter(booking=gone).update(ticket_type_id="senior")  # cancelled: sold no longer
+
+    (row,) = csv_rows(build(day))
+
+    assert (row["tickets_child"], row["tickets_adult"], row["tickets_senior"], row["tickets_student"]) == ("2", "1", "0", "0")
+    assert int(row["tickets_sold"]) == sum(int(row[f"tickets_{code}"]) for code in ticket_type_codes())
