@@ -146,3 +146,5 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.id}"
+
+from .waitlist.models import WaitlistEntry  # noqa: E402,F401  (the waitlist sub-package owns it)

@@ -82,3 +82,6 @@ def requeue_stale_stripe_events():
     from . import stripe_events
 
     return stripe_events.requeue_stale_events()
+
+
+from .waitlist.tasks import offer_waitlist_seats  # noqa: E402,F401  (bookings.offer_waitlist_seats)

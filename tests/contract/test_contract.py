@@ -643,7 +643,7 @@ def test_bearer_jwt_token_and_session_with_csrf_each_hold_seats(settings, showti
 
 # --- named values ----------------------------------------------------------------------------------
 
-EMAIL_KINDS = {"booking_confirmation", "booking_cancelled", "showtime_reminder", "new_movie"}
+EMAIL_KINDS = {"booking_confirmation", "booking_cancelled", "showtime_reminder", "new_movie", "waitlist_offer"}
 EMAIL_STATUSES = {"pending", "sending", "sent", "failed", "dead"}
 
 
