@@ -134,6 +134,17 @@ def leave(user, entry_id):
     return entry
 
 
+def leave_all(user):
+    """A deleted user leaves every waitlist: their waiting and offered entries are `left`. Their
+    pending holds (offers included) are released by the deletion itself; the showtimes where they
+    held an offer get the offer task after commit, so those seats go to the next entries."""
+    entries = WaitlistEntry.objects.filter(user=user, status__in=WaitlistEntry.ACTIVE)
+    with_offers = list(entries.filter(status=Status.OFFERED).values_list("showtime_id", flat=True))
+    left = entries.update(status=Status.LEFT, ended_at=timezone.now())
+    offer_seats_on_commit(with_offers)
+    return left
+
+
 def _release_offer(booking, user, now):
     """End the offer's pending booking now: cancelled for free while its hold runs, expired once lapsed."""
     if booking.status != Booking.Status.PENDING:

@@ -11,9 +11,9 @@ from bookings import services
 from bookings.models import Booking, BookingSeat, WaitlistEntry
 from bookings.waitlist import services as waitlist
 from notifications.models import EmailMessage
-from tests.factories import UserFactory
+from tests.factories import ShowtimeFactory, UserFactory
 
-from .support import free_up, offered_seats, take
+from .support import free_up, offered_seats, seat_ids_of, take
 
 pytestmark = pytest.mark.django_db
 Status = WaitlistEntry.Status
@@ -218,3 +218,19 @@ def test_a_lapsed_walk_up_hold_counts_as_free_seats_for_the_offer(hall, seats, s
 
 def test_the_offer_task_for_an_unknown_showtime_does_nothing(db):
     assert waitlist.offer_free_seats(987654) == 0
+
+
+def test_a_deleted_user_leaves_every_waitlist(hall, offered, join):
+    first, second = offered(behind=1)
+    elsewhere = ShowtimeFactory(auditorium=hall.auditorium, starts_at=hall.starts_at + timedelta(hours=4))
+    for i in range(0, 10, 2):
+        take(elsewhere, seat_ids_of(elsewhere)[i : i + 2])
+    other = join(elsewhere, 1, user=first.user)
+
+    assert waitlist.leave_all(first.user) == 2
+
+    first.refresh_from_db()
+    other.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Status.LEFT and other.status == Status.LEFT
+    assert second.status == Status.WAITING
