@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from core.webhooks import StoredWebhookEvent
+
 
 def default_language():
     return settings.LANGUAGE_CODE
@@ -32,27 +34,14 @@ class User(AbstractUser):
         return self.deleted_at is not None
 
 
-class ClerkEvent(models.Model):
+class ClerkEvent(StoredWebhookEvent):
     """One auth-provider webhook delivery, stored once by its `svix-id` before it is applied."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
 
     svix_id = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=64)
     clerk_user_id = models.CharField(max_length=64, blank=True, db_index=True)
-    payload = models.JSONField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-received_at"]
+    class Meta(StoredWebhookEvent.Meta):
         indexes = [models.Index(fields=["status", "received_at"], name="clerkevent_status_recv")]
 
     def __str__(self):

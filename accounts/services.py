@@ -14,7 +14,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit, task_named
 
 from .models import ClerkEvent, User
 from .signals import user_deleted
@@ -36,9 +36,7 @@ class InvalidEventPayload(ValueError):
 
 
 def _enqueue_sync(event_pk):
-    from .tasks import sync_user  # the task module imports this one
-
-    enqueue_on_commit(sync_user, event_pk)
+    enqueue_on_commit(task_named("accounts.sync_user"), event_pk)
 
 
 CLERK_ID_MAX_LENGTH = User._meta.get_field("clerk_id").max_length

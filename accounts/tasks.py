@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from config.tasks import send_task_safely
+from core.tasks import send_task_safely
 
 from . import services
 

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from svix.webhooks import Webhook
 
-from config.api import ServiceUnavailable
+from core.api import ServiceUnavailable
 
 from . import services
 

@@ -97,7 +97,7 @@ def main():
     from django.conf import settings
 
     from config.celery import app
-    from config.tasks import send_tasks_safely
+    from core.tasks import send_tasks_safely
     from notifications.delivery import build_email, close_connections, deliver
     from notifications.models import EmailMessage
     from notifications.tasks import send_email

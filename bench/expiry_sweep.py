@@ -3,7 +3,7 @@
 Builds N pending bookings past their hold (one seat each, half of them with a Stripe Checkout
 Session, so the sweep also enqueues N/2 `bookings.expire_stripe_session` tasks to a real Redis
 when redis-server is installed), beside 1,000 live holds and 1,000 sold seats that must stay as
-they are, then times one run of the per-minute sweeper, `bookings.services.expire_unpaid_bookings`,
+they are, then times one run of the per-minute sweeper, `bookings.holds.expiry.expire_unpaid_bookings`,
 and checks the result: every lapsed hold expired and its seat released, nothing else touched.
 Uses a fresh database (see _ops_bench.py)."""
 
@@ -69,9 +69,9 @@ def build(lapsed):
 
 
 def time_publishing():
-    """Accumulate the time spent handing tasks to the broker (config.tasks.send_task_safely and
+    """Accumulate the time spent handing tasks to the broker (core.tasks.send_task_safely and
     send_tasks_safely, which every after-commit enqueue goes through), apart from the database work."""
-    import config.tasks
+    import core.tasks
 
     spent = [0.0]
 
@@ -85,8 +85,8 @@ def time_publishing():
 
         return wrapper
 
-    config.tasks.send_task_safely = timed(config.tasks.send_task_safely)
-    config.tasks.send_tasks_safely = timed(config.tasks.send_tasks_safely)
+    core.tasks.send_task_safely = timed(core.tasks.send_task_safely)
+    core.tasks.send_tasks_safely = timed(core.tasks.send_tasks_safely)
     return spent
 
 
@@ -101,7 +101,7 @@ def main():
     from django.db.models import Count
 
     from bookings.models import Booking, BookingSeat
-    from bookings.services import expire_unpaid_bookings
+    from bookings.holds.expiry import expire_unpaid_bookings
 
     build(lapsed)
     publishing = time_publishing()

@@ -6,10 +6,11 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from config.tasks import enqueue_on_commit
-
-from . import refunds
-from .models import Booking, BookingSeat, StripeEvent, Ticket
+from bookings.models import Booking, BookingSeat, StripeEvent, Ticket
+from bookings.payments import refunds
+from bookings.tasks import process_stripe_event
+from bookings.tickets.services import qr_path
+from core.tasks import enqueue_on_commit
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -110,8 +111,6 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.action(description="Reprocess (back to pending and enqueue)")
 def reprocess_events(modeladmin, request, queryset):
-    from .tasks import process_stripe_event
-
     ids = list(queryset.values_list("pk", flat=True))
     queryset.model.objects.filter(pk__in=ids).update(status=StripeEvent.Status.PENDING, processed_at=None)
     for event_id in ids:
@@ -165,8 +164,6 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description="QR")
     def qr(self, obj):
-        from .tickets import qr_path
-
         return format_html('<img src="{}" width="160" height="160" alt="QR">', qr_path(obj))
 
 

@@ -6,4 +6,4 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings and payments"
 
     def ready(self):
-        from . import receivers  # noqa: F401  (user deletion releases holds)
+        from bookings import receivers  # noqa: F401  (user deletion releases holds)

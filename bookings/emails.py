@@ -4,11 +4,10 @@ Each function is called inside the transaction of the change that causes the ema
 safe to call twice: the idempotency key of its purpose makes the second call a no-op.
 Templates: notifications/templates/emails/<language>/<kind>.{subject.txt,txt,html}."""
 
+from bookings.tickets.services import qr_png
 from notifications.models import EmailMessage
 from notifications.outbox import Attachment, already_queued, queue_email
 from notifications.rendering import format_money, render_email, site_link
-
-from .tickets import qr_png
 
 
 def booking_url(booking):

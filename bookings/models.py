@@ -6,8 +6,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from cinema.models import Seat, Showtime
+from core.webhooks import StoredWebhookEvent
 
 # Unambiguous characters: no 0/O, 1/I/L.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -17,6 +19,42 @@ def new_reference():
     """A short code a person can read out at the box office, e.g. K7Q-4XM2."""
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(7))
     return f"{chars[:3]}-{chars[3:]}"
+
+
+# --- the one expiry rule (DESIGN.md rule 1) ----------------------------------------------------
+# A pending booking whose `expires_at` has passed is over at that instant: its seats are free,
+# it cannot be paid or cancelled, whether or not the sweeper has marked it `expired` yet. Every
+# read asks these two querysets (or Booking.is_lapsed), never compares `expires_at` itself.
+
+
+def _lapsed(at, prefix=""):
+    """Q of a hold that has run out at `at` (prefix: the path to a Booking's fields)."""
+    return Q(**{f"{prefix}status": "pending", f"{prefix}expires_at__lte": at})
+
+
+class BookingQuerySet(models.QuerySet):
+    def lapsed(self, at=None):
+        """Pending bookings whose hold has run out at `at` (default now): free, to be swept."""
+        return self.filter(_lapsed(at or timezone.now()))
+
+    def live(self, at=None):
+        """Bookings that hold or own their seats at `at`: paid, or pending within the hold."""
+        return self.filter(status__in=["pending", "paid"]).exclude(_lapsed(at or timezone.now()))
+
+    def live_holds(self, at=None):
+        """Pending bookings still within their hold at `at` (the anti-hoarding count)."""
+        return self.filter(status="pending", expires_at__gt=at or timezone.now())  # pending minus lapsed()
+
+
+class BookingSeatQuerySet(models.QuerySet):
+    """Seat rows carry their booking's `expires_at` (null once sold), so the same rule is one
+    indexed read of this table: an active row holds its seat unless it has lapsed."""
+
+    def lapsed(self, at=None):
+        return self.filter(active=True, expires_at__lte=at or timezone.now())
+
+    def live(self, at=None):
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=at or timezone.now()), active=True)
 
 
 class Booking(models.Model):
@@ -66,6 +104,8 @@ class Booking(models.Model):
     stripe_refund_id = models.CharField(max_length=255, blank=True)
     refund_error = models.TextField(blank=True)
 
+    objects = BookingQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -75,6 +115,14 @@ class Booking(models.Model):
 
     def __str__(self):
         return self.reference
+
+    def is_lapsed(self, at=None):
+        """The expiry rule for one loaded booking: pending and past its hold at `at`."""
+        return self.status == self.Status.PENDING and self.expires_at <= (at or timezone.now())
+
+    def is_over(self, at=None):
+        """Ended for good at `at`: cancelled, expired, or a hold that has run out."""
+        return self.status in (self.Status.CANCELLED, self.Status.EXPIRED) or self.is_lapsed(at)
 
 
 class BookingSeat(models.Model):
@@ -88,6 +136,8 @@ class BookingSeat(models.Model):
     active = models.BooleanField(default=True)
     # Copied from the booking so that availability is one indexed read of this table.
     expires_at = models.DateTimeField(null=True, blank=True, help_text="Null once the seat is sold.")
+
+    objects = BookingSeatQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -121,27 +171,14 @@ class Ticket(models.Model):
         return f"{self.booking.reference} {self.seat.label}"
 
 
-class StripeEvent(models.Model):
+class StripeEvent(StoredWebhookEvent):
     """A Stripe webhook delivery, stored once by its event id, processed by a task."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        PROCESSED = "processed", "Processed"
-        IGNORED = "ignored", "Ignored"
-        FAILED = "failed", "Failed"
 
     id = models.CharField(max_length=255, primary_key=True)
     type = models.CharField(max_length=100)
-    payload = models.JSONField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-received_at"]
+    class Meta(StoredWebhookEvent.Meta):
         indexes = [models.Index(fields=["status", "received_at"], name="stripeevent_status_recv")]
 
     def __str__(self):

@@ -1,21 +1,18 @@
 """Reads about availability. A hold past its `expires_at` counts as free here, at that instant,
-whether or not the expiry task or the sweeper has run (DESIGN.md rule 1)."""
+whether or not the sweeper has run (DESIGN.md rule 1: the querysets' live()/lapsed())."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from bookings.models import Booking, BookingSeat
 from cinema.models import Seat
-
-from .models import Booking, BookingSeat
 
 AVAILABLE, HELD, SOLD = "available", "held", "sold"
 
 
 def taking_seats(showtime, now):
     """BookingSeat rows that hold or sell a seat of the showtime right now (sold rows have no expiry)."""
-    return BookingSeat.objects.filter(showtime=showtime, active=True).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    )
+    return BookingSeat.objects.live(now).filter(showtime=showtime)
 
 
 def seat_statuses(showtime, now=None):
@@ -51,7 +48,7 @@ def occupancy(showtime, now=None):
 
 def active_holds(user, showtime, now):
     """The user's pending, unexpired bookings of this showtime (the anti-hoarding count)."""
-    return Booking.objects.filter(user=user, showtime=showtime, status=Booking.Status.PENDING, expires_at__gt=now)
+    return Booking.objects.live_holds(now).filter(user=user, showtime=showtime)
 
 
 def bookings_of(user):

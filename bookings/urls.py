@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import payment_views
+from bookings.api import payment_views
 
 app_name = "payments"
 

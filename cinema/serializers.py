@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from .currencies import format_money
+from core.money import amount_string
 from .models import Auditorium, Movie, Showtime
 from .services import MAX_ROWS, MAX_SEATS_PER_ROW, create_auditorium, create_movie, schedule_showtime
 
@@ -44,7 +44,7 @@ class ShowtimeSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["price"] = format_money(instance.price, instance.currency)
+        data["price"] = amount_string(instance.price, instance.currency)
         return data
 
     def create(self, validated_data):

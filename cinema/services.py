@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .currencies import currency_decimals, has_valid_precision, is_known_currency
+from core.money import has_valid_precision, is_known_currency, price_decimals
+
 from .models import Auditorium, Movie, Seat, Showtime
 
 MAX_ROWS = 40
@@ -90,7 +91,7 @@ def validate_showtime(*, movie, auditorium, starts_at, price, currency, exclude_
         elif price >= Decimal("1e10"):
             errors["price"] = ValidationError("The price is too large.", code="invalid_price")
         elif "currency" not in errors and not has_valid_precision(price, currency):
-            n = currency_decimals(currency)
+            n = price_decimals(currency)
             errors["price"] = ValidationError(
                 f"A price in {currency} may have at most {n} decimal place{'s' if n != 1 else ''}.",
                 code="invalid_price",

@@ -39,17 +39,19 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "core",
     "accounts",
     "cinema",
     "bookings",
     "notifications",
     "web",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.DatabaseUnavailableMiddleware",  # a DB outage answers 503, not 500
-    "config.middleware.RequestTooLargeMiddleware",  # an oversized body answers 413 {"detail","code"}
+    "ops.middleware.DatabaseUnavailableMiddleware",  # a DB outage answers 503, not 500
+    "ops.middleware.RequestTooLargeMiddleware",  # an oversized body answers 413 {"detail","code"}
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -162,7 +164,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "holds": env.str("HOLD_THROTTLE_RATE", default="30/min"),
     },
@@ -187,6 +189,7 @@ CLERK_AUTHORIZED_PARTIES = env.list("CLERK_AUTHORIZED_PARTIES", default=[])
 # --- Bookings ---
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="usd").lower()
 BOOKING_HOLD_SECONDS = env.int("BOOKING_HOLD_SECONDS", default=600)
+EXPIRY_SWEEP_SECONDS = env.int("EXPIRY_SWEEP_SECONDS", default=10)  # interval of bookings.expire_unpaid_bookings (a migration makes the schedule)
 MAX_SEATS_PER_BOOKING = env.int("MAX_SEATS_PER_BOOKING", default=10)
 MAX_PENDING_HOLDS_PER_SHOWTIME = env.int("MAX_PENDING_HOLDS_PER_SHOWTIME", default=2)
 SHOWTIME_CLEANING_MINUTES = env.int("SHOWTIME_CLEANING_MINUTES", default=15)

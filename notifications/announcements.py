@@ -14,7 +14,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from cinema.models import Movie, Showtime
-from config.tasks import enqueue_on_commit, send_task_safely
+from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import Announcement, AnnouncementBatch, EmailMessage
 from .outbox import enqueue_many_on_commit, queue_emails_bulk
@@ -32,9 +32,7 @@ def eligible_users():
 
 
 def _batch_task():
-    from .tasks import announce_movie_batch
-
-    return announce_movie_batch
+    return task_named("notifications.announce_movie_batch")
 
 
 def on_showtime_created(showtime):
@@ -48,9 +46,7 @@ def on_showtime_created(showtime):
     except IntegrityError:  # a concurrent first showtime of the same movie won
         return None
     if created:
-        from .tasks import announce_movie
-
-        enqueue_on_commit(announce_movie, showtime.movie_id)
+        enqueue_on_commit(task_named("notifications.announce_movie"), showtime.movie_id)
     return announcement
 
 
@@ -176,8 +172,7 @@ def requeue_stuck_announcements():
     """For the per-minute sweep: an announcement not done whose last progress (creation or a
     finished batch) is older than REQUEUE_STALE_AFTER_SECONDS lost an enqueue; planning again
     re-enqueues what is left. One still progressing is left alone. Returns the movie ids."""
-    from .tasks import announce_movie
-
+    announce_movie = task_named("notifications.announce_movie")
     cutoff = timezone.now() - timedelta(seconds=settings.REQUEUE_STALE_AFTER_SECONDS)
     stuck = (
         Announcement.objects.exclude(status=Announcement.Status.DONE)

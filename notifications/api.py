@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import Conflict
+from core.api import Conflict
 
 from . import outbox
 from .models import EmailMessage

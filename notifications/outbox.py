@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit, send_task_safely
+from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import EmailAttachment, EmailMessage
 
@@ -29,9 +29,7 @@ class Attachment:
 
 
 def _send_task():
-    from .tasks import send_email  # tasks imports this module
-
-    return send_email
+    return task_named("notifications.send_email")  # tasks imports this module
 
 
 def enqueue_send(message_id):
@@ -42,7 +40,7 @@ def enqueue_send(message_id):
 def enqueue_many_on_commit(task, args_list):
     """After commit, send `task(*args)` for each args over one producer (one broker connection).
 
-    Like config.tasks.enqueue_on_commit for many tasks at once: a fan-out publishes thousands.
+    Like core.tasks.enqueue_on_commit for many tasks at once: a fan-out publishes thousands.
     The first broker failure stops the loop; the rows stay in the database for the sweepers."""
     args_list = [tuple(args) for args in args_list]
     if not args_list:

@@ -4,13 +4,13 @@ Templates live in notifications/templates/emails/<language>/<name>.{subject.txt,
 a language without its own template falls back to English. Imports no other app of ours."""
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import select_template
 from django.utils import translation
 
-ZERO_DECIMAL_CURRENCIES = {"vnd", "jpy", "krw", "clp", "isk", "ugx", "xaf", "xof"}
+from core.money import format_money_with_code as format_money  # '9.50 USD', '120,000 VND'
+
 LANGUAGES = ("en", "vi")
 
 
@@ -23,16 +23,6 @@ class RenderedEmail:
 
 def email_language(language):
     return language if language in LANGUAGES else settings.LANGUAGE_CODE
-
-
-def format_money(amount, currency):
-    """'9.50 USD', '120,000 VND': never a float."""
-    if amount is None:
-        return ""
-    amount = Decimal(amount)
-    if currency.lower() in ZERO_DECIMAL_CURRENCIES:
-        return f"{amount.quantize(Decimal('1')):,} {currency.upper()}"
-    return f"{amount.quantize(Decimal('0.01')):,} {currency.upper()}"
 
 
 def site_link(path):

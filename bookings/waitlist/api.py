@@ -1,14 +1,12 @@
-"""Waitlist endpoints: thin views over bookings.waitlist.services and selectors."""
+"""Waitlist endpoints: thin views over bookings.waitlist.services and selectors; refusals are
+domain errors that core.api answers by their code."""
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import services as bookings
-from ..views import api_error
 from . import selectors, services
 from .models import WaitlistEntry
 from .serializers import JoinRequestSerializer, WaitlistEntrySerializer
@@ -23,12 +21,8 @@ class ShowtimeWaitlistJoin(APIView):
     def post(self, request, pk):
         body = JoinRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            entry = services.join(request.user, pk, body.validated_data["quantity"])
-        except bookings.ShowtimeNotFound:
-            raise Http404
-        except bookings.BookingError as error:
-            raise api_error(error)
+        # Refusals are bookings.exceptions: core.api answers them by their code.
+        entry = services.join(request.user, pk, body.validated_data["quantity"])
         entry = selectors.with_position(WaitlistEntry.objects.filter(pk=entry.pk)).get()
         return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
@@ -50,8 +44,5 @@ class WaitlistEntryLeave(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk):
-        try:
-            services.leave(request.user, pk)
-        except services.EntryNotFound:
-            raise Http404
+        services.leave(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import ClerkEvent, User
 
-from .conftest import user_event
+from tests.support.clerk import user_event
 
 pytestmark = pytest.mark.django_db
 

@@ -1,14 +1,12 @@
 """Concurrent processing on PostgreSQL, with real connections (one per thread): state changes once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts import services
 from accounts.models import ClerkEvent, User
 
-from .conftest import T0, user_event
+from tests.support.clerk import T0, user_event
+from tests.support.race import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -18,32 +16,10 @@ def store(svix_id, payload):
     return event.pk
 
 
-def run_at_once(functions):
-    """Start every function in its own thread (and database connection) behind one barrier."""
-    barrier = threading.Barrier(len(functions))
-    errors = []
-
-    def run(function):
-        try:
-            barrier.wait()
-            function()
-        except Exception as exc:  # reported below, in the test's thread
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(f,)) for f in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
-
-
 def test_one_event_applied_by_several_workers_at_once_is_applied_once():
     pk = store("msg_same", user_event("user.created", "user_1"))
 
-    run_at_once([lambda: services.apply_event(pk)] * 6)
+    assert not run_at_once([lambda: services.apply_event(pk)] * 6).errors
 
     event = ClerkEvent.objects.get(pk=pk)
     assert (event.status, event.attempts) == (ClerkEvent.Status.PROCESSED, 1)
@@ -56,7 +32,7 @@ def test_events_of_a_new_user_applied_at_once_make_one_user_in_the_newest_state(
         for n in range(6)
     ]
 
-    run_at_once([lambda pk=pk: services.apply_event(pk) for pk in pks])
+    assert not run_at_once([lambda pk=pk: services.apply_event(pk) for pk in pks]).errors
 
     user = User.objects.get(clerk_id="user_1")
     assert (user.email, user.clerk_updated_at) == ("v5@example.com", T0 + 5)
@@ -69,10 +45,10 @@ def test_a_deletion_racing_updates_and_a_first_jwt_always_ends_deleted():
     deletion = store("msg_del", user_event("user.deleted", "user_1"))
     updates = [store(f"msg_up{n}", user_event("user.updated", "user_1", updated_at=T0 + n)) for n in range(3)]
 
-    run_at_once(
+    assert not run_at_once(
         [lambda: services.apply_event(deletion), lambda: services.user_for_session("user_1")]
         + [lambda pk=pk: services.apply_event(pk) for pk in updates]
-    )
+    ).errors
 
     user = User.objects.get(clerk_id="user_1")
     assert user.deleted_at is not None and user.is_active is False
@@ -87,7 +63,7 @@ def test_the_same_delivery_stored_by_several_requests_at_once_is_stored_once():
     def deliver():
         results.append(services.store_event("msg_dup", user_event("user.created", "user_1"))[1])
 
-    run_at_once([deliver] * 6)
+    assert not run_at_once([deliver] * 6).errors
 
     assert ClerkEvent.objects.filter(svix_id="msg_dup").count() == 1
     assert sorted(results) == [False] * 5 + [True]

@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from accounts.models import ClerkEvent, User
 from bookings.models import Booking, BookingSeat
-from bookings.services import hold_seats
+from bookings.holds.services import hold_seats
 
-from .conftest import user_event
+from tests.support.clerk import user_event
 
 pytestmark = pytest.mark.django_db
 

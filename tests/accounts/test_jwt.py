@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ClerkEvent, User
 
-from .conftest import ME_URL, user_event
+from tests.support.clerk import ME_URL, user_event
 
 pytestmark = pytest.mark.django_db
 

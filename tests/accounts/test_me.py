@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 
-from .conftest import ME_URL
+from tests.support.clerk import ME_URL
 
 pytestmark = pytest.mark.django_db
 

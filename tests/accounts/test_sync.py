@@ -10,7 +10,7 @@ from accounts.models import ClerkEvent, User
 from accounts.signals import user_deleted
 from accounts.tasks import sync_user
 
-from .conftest import T0, user_event
+from tests.support.clerk import T0, user_event
 
 pytestmark = pytest.mark.django_db
 

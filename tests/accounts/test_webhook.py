@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ClerkEvent, User
 
-from .conftest import WEBHOOK_URL, new_svix_secret, svix_headers, user_event
+from tests.support.clerk import WEBHOOK_URL, new_svix_secret, svix_headers, user_event
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.models import ClerkEvent, User
 from accounts.tasks import requeue_stale_clerk_events
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
-from .conftest import T0, user_event
+from tests.support.clerk import T0, user_event
 
 
 def processed(svix_id):
@@ -89,7 +89,7 @@ def _point_broker_at(app, settings, monkeypatch, url):
 def test_a_delivery_during_a_broker_outage_is_answered_and_applied_once_the_broker_is_back(
     request, celery_app, redis_url, settings, post_event, caplog, monkeypatch
 ):
-    from tests.conftest import free_port
+    from tests.support.net import free_port
 
     _point_broker_at(celery_app, settings, monkeypatch, f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     try:

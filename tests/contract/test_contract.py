@@ -34,11 +34,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from bookings import services
+from bookings.holds import services as hold_services
+from bookings.payments import cancellation
 from bookings.models import Booking
 from notifications.models import EmailMessage
 from tests.factories import MovieFactory, ShowtimeFactory, UserFactory
-from tests.payments.conftest import make_event, session_of, store_and_process
+from tests.support.stripe import make_event, session_of, store_and_process
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +90,8 @@ def assert_error(response, status, code=None, exact=True):
 @pytest.fixture
 def world(user, other_user, staff_user, showtime):
     seats = list(showtime.auditorium.seats.order_by("row_index", "number").values_list("pk", flat=True))
-    pending = services.hold_seats(user, showtime, seats[:2])
-    paid = services.hold_seats(user, showtime, seats[2:4])
+    pending = hold_services.hold_seats(user, showtime, seats[:2])
+    paid = hold_services.hold_seats(user, showtime, seats[2:4])
     store_and_process(make_event("checkout.session.completed", session_of(paid)))
     paid = Booking.objects.get(pk=paid.pk)
     assert paid.status == "paid"
@@ -275,7 +276,7 @@ def test_checkout_answers_exactly_checkout_url_and_session_id(world, user_client
 def test_cancel_of_a_vnd_booking_answers_refund_in_whole_dong(user, user_client):
     showtime = ShowtimeFactory(price=Decimal("120000"), currency="vnd")
     seat = showtime.auditorium.seats.first()
-    booking = services.hold_seats(user, showtime, [seat.pk])
+    booking = hold_services.hold_seats(user, showtime, [seat.pk])
     response = user_client.post(f"/api/v1/bookings/{booking.pk}/cancel/")
     assert response.status_code == 200
     assert set(response.json()) == {"status", "refund_amount"}
@@ -291,7 +292,7 @@ def test_paid_vnd_cancel_refunds_in_whole_dong(user, user_client):
     showtime = ShowtimeFactory(price=Decimal("120000"), currency="vnd",
                                starts_at=timezone.now() + timedelta(days=3))
     seat = showtime.auditorium.seats.first()
-    booking = services.hold_seats(user, showtime, [seat.pk])
+    booking = hold_services.hold_seats(user, showtime, [seat.pk])
     store_and_process(make_event("checkout.session.completed", session_of(booking)))
     response = user_client.post(f"/api/v1/bookings/{booking.pk}/cancel/")
     assert response.status_code == 200
@@ -305,7 +306,7 @@ def test_named_409_and_400_codes_are_in_the_error_shape(world, staff_client, use
                  "already_checked_in", exact=False)
     assert_error(staff_client.post("/api/v1/checkin/", {"code": code[:-1] + "x"}, format="json"), 400,
                  "invalid_ticket", exact=False)
-    services.cancel_booking(Booking.objects.get(pk=world["paid"].pk), by_user=world["staff"])
+    cancellation.cancel_booking(Booking.objects.get(pk=world["paid"].pk), by_user=world["staff"])
     other_code = world["paid"].tickets.exclude(pk=world["ticket"].pk).first().code
     assert_error(staff_client.post("/api/v1/checkin/", {"code": other_code}, format="json"), 409,
                  "ticket_not_valid", exact=False)
@@ -317,7 +318,7 @@ def test_named_409_and_400_codes_are_in_the_error_shape(world, staff_client, use
 
 def test_too_late_is_in_the_error_shape(user, user_client):
     showtime = ShowtimeFactory(starts_at=timezone.now() + timedelta(hours=1))
-    booking = services.hold_seats(user, showtime, [showtime.auditorium.seats.first().pk])
+    booking = hold_services.hold_seats(user, showtime, [showtime.auditorium.seats.first().pk])
     store_and_process(make_event("checkout.session.completed", session_of(booking)))
     assert_error(user_client.post(f"/api/v1/bookings/{booking.pk}/cancel/"), 409, "too_late", exact=False)
 

@@ -5,19 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings import services
+from bookings.holds import services as hold_services
 from bookings.models import Booking
 from tests.factories import ShowtimeFactory
-
-HOLDS = "/api/v1/bookings/"
-
-
-def seats_url(showtime):
-    return f"/api/v1/showtimes/{showtime.pk}/seats/"
-
-
-def booking_url(booking_id, action=""):
-    return f"/api/v1/bookings/{booking_id}/" + (f"{action}/" if action else "")
 
 
 @pytest.fixture
@@ -29,7 +19,7 @@ def seat_ids(showtime):
 @pytest.fixture
 def hold():
     """hold(user, showtime, seat_ids) -> a pending booking through the service."""
-    return services.hold_seats
+    return hold_services.hold_seats
 
 
 @pytest.fixture

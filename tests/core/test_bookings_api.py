@@ -9,9 +9,11 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from bookings import services
+from bookings.holds import expiry
+from bookings.holds import services as hold_services
 from bookings.models import Booking, BookingSeat
-from .conftest import HOLDS, booking_url
+from bookings.payments import cancellation
+from tests.support.urls import HOLDS, booking_url
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +83,7 @@ def test_cancelling_a_pending_hold_is_free_and_frees_the_seats(user_client, user
     assert booking.cancelled_at is not None and booking.refund_status == "none"
     assert not BookingSeat.objects.filter(booking=booking, active=True).exists()
     assert emailed == [booking.pk]
-    assert services.hold_seats(user, showtime, seat_ids[:2]).status == "pending"  # the seats are free again
+    assert hold_services.hold_seats(user, showtime, seat_ids[:2]).status == "pending"  # the seats are free again
 
 
 def test_others_cannot_cancel_but_staff_can(client_for, other_user, staff_client, user, showtime, seat_ids, hold):
@@ -97,10 +99,10 @@ def test_cancelling_an_ended_booking_is_409_too_late(user_client, user, showtime
     booking = hold(user, showtime, seat_ids[:1])
     later = timezone.now() + timedelta(seconds=settings.BOOKING_HOLD_SECONDS + 1)
     if how == "cancelled":
-        services.cancel_booking(booking, by_user=user)
+        cancellation.cancel_booking(booking, by_user=user)
     elif how == "expired":
         with time_machine.travel(later):
-            services.expire_booking(booking.pk)
+            expiry.expire_booking(booking.pk)
     with time_machine.travel(later if how == "lapsed" else timezone.now()):
         response = user_client.post(booking_url(booking.pk, "cancel"))
 
@@ -125,7 +127,7 @@ def paid_booking(user, hold, make_paid, future_showtime, django_capture_on_commi
 )
 def test_cancelling_a_paid_booking_refunds_per_policy(user_client, paid_booking, hours_left, refund, refund_status, monkeypatch, django_capture_on_commit_callbacks):
     sent = []
-    monkeypatch.setattr("config.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args)))
+    monkeypatch.setattr("core.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args)))
     booking = paid_booking(hours_left + 0.01)  # a moment passes before the request
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -151,10 +153,10 @@ def test_refund_policy_is_a_pure_function_of_the_booking_and_the_time(paid_booki
     settings.REFUND_PARTIAL_PERCENT = 33
     booking = paid_booking(30, price=Decimal("100001"), currency="vnd")
     start = booking.showtime.starts_at
-    assert services.refund_amount_for(booking, start - timedelta(hours=24)) == Decimal("200002")
-    assert services.refund_amount_for(booking, start - timedelta(hours=23)) == Decimal("66001")  # 66000.66 rounded
-    assert services.refund_amount_for(booking, start - timedelta(hours=2)) == Decimal("66001")
-    assert services.refund_amount_for(booking, start - timedelta(hours=1, minutes=59)) is None
+    assert cancellation.refund_amount_for(booking, start - timedelta(hours=24)) == Decimal("200002")
+    assert cancellation.refund_amount_for(booking, start - timedelta(hours=23)) == Decimal("66001")  # 66000.66 rounded
+    assert cancellation.refund_amount_for(booking, start - timedelta(hours=2)) == Decimal("66001")
+    assert cancellation.refund_amount_for(booking, start - timedelta(hours=1, minutes=59)) is None
 
 
 def test_zero_percent_partial_refund_leaves_refund_status_none(user_client, paid_booking, settings):
@@ -168,7 +170,7 @@ def test_zero_percent_partial_refund_leaves_refund_status_none(user_client, paid
 
 def test_detail_shows_a_cancelled_bookings_seats_and_refund(user_client, user, showtime, seat_ids, hold):
     booking = hold(user, showtime, seat_ids[:2])
-    services.cancel_booking(booking, by_user=user)
+    cancellation.cancel_booking(booking, by_user=user)
     body = user_client.get(booking_url(booking.pk)).json()
     assert body["status"] == "cancelled" and body["refund_amount"] == "0.00"
     assert [s["label"] for s in body["seats"]] == ["A1", "A2"]
@@ -177,7 +179,7 @@ def test_detail_shows_a_cancelled_bookings_seats_and_refund(user_client, user, s
 def test_cancelling_a_pending_hold_ends_it_like_an_expiry_for_payments(user_client, user, showtime, seat_ids, hold, make_paid, monkeypatch):
     """The payments hook (close the Checkout Session) runs for a cancelled hold, not for a paid booking."""
     ended = []
-    monkeypatch.setattr(services, "on_hold_expired", lambda ids: ended.append(list(ids)))
+    monkeypatch.setattr(cancellation, "on_hold_expired", lambda ids: ended.append(list(ids)))
     pending = hold(user, showtime, seat_ids[:1])
     paid = make_paid(hold(user, showtime, seat_ids[1:2]))
 

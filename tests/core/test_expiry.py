@@ -7,10 +7,12 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from bookings import services
+from bookings.holds import expiry
+from bookings.holds import services as hold_services
 from bookings.models import Booking, BookingSeat
-from tests.conftest import wait_for
+from bookings.payments import cancellation
 from tests.factories import ShowtimeFactory, UserFactory
+from tests.support.waiting import wait_for
 
 HOLD = timedelta(seconds=settings.BOOKING_HOLD_SECONDS)
 
@@ -22,7 +24,7 @@ def after_hold(seconds=1):
 @pytest.mark.django_db
 def test_expire_booking_does_nothing_before_the_hold_ends(user, showtime, seat_ids, hold):
     booking = hold(user, showtime, seat_ids[:2])
-    assert services.expire_booking(booking.pk) is False
+    assert expiry.expire_booking(booking.pk) is False
     booking.refresh_from_db()
     assert booking.status == "pending"
     assert booking.booking_seats.filter(active=True).count() == 2
@@ -32,8 +34,8 @@ def test_expire_booking_does_nothing_before_the_hold_ends(user, showtime, seat_i
 def test_expire_booking_releases_its_seats_once_and_is_idempotent(user, showtime, seat_ids, hold):
     booking = hold(user, showtime, seat_ids[:2])
     with after_hold():
-        assert services.expire_booking(booking.pk) is True
-        assert services.expire_booking(booking.pk) is False
+        assert expiry.expire_booking(booking.pk) is True
+        assert expiry.expire_booking(booking.pk) is False
     booking.refresh_from_db()
     assert booking.status == "expired" and booking.expired_at is not None
     assert not booking.booking_seats.filter(active=True).exists()
@@ -42,10 +44,10 @@ def test_expire_booking_releases_its_seats_once_and_is_idempotent(user, showtime
 @pytest.mark.django_db
 def test_expire_booking_leaves_paid_and_cancelled_bookings_alone(user, other_user, showtime, seat_ids, hold, make_paid):
     paid = make_paid(hold(user, showtime, seat_ids[:1]))
-    cancelled = services.cancel_booking(hold(other_user, showtime, seat_ids[1:2]), by_user=other_user)
+    cancelled = cancellation.cancel_booking(hold(other_user, showtime, seat_ids[1:2]), by_user=other_user)
     with after_hold():
-        assert services.expire_booking(paid.pk) is False
-        assert services.expire_booking(cancelled.pk) is False
+        assert expiry.expire_booking(paid.pk) is False
+        assert expiry.expire_booking(cancelled.pk) is False
     assert Booking.objects.get(pk=paid.pk).status == "paid"
     assert BookingSeat.objects.get(booking=paid).active is True
     assert Booking.objects.get(pk=cancelled.pk).status == "cancelled"
@@ -56,8 +58,8 @@ def test_a_late_expiry_never_releases_a_newer_hold_of_the_same_seats(user, other
     old = hold(user, showtime, seat_ids[:2])
     with after_hold():
         newer = hold(other_user, showtime, seat_ids[:2])  # takes over lazily; old is expired by it
-        services.expire_booking(old.pk)  # the old booking's task runs late
-        services.expire_unpaid_bookings()
+        expiry.expire_booking(old.pk)  # the old booking's task runs late
+        expiry.expire_unpaid_bookings()
     assert Booking.objects.get(pk=newer.pk).status == "pending"
     assert set(BookingSeat.objects.filter(active=True).values_list("booking_id", flat=True)) == {newer.pk}
 
@@ -66,21 +68,21 @@ def test_a_late_expiry_never_releases_a_newer_hold_of_the_same_seats(user, other
 def test_expire_booking_of_an_unknown_id_does_nothing():
     import uuid
 
-    assert services.expire_booking(uuid.uuid4()) is False
+    assert expiry.expire_booking(uuid.uuid4()) is False
 
 
 @pytest.mark.django_db
 def test_the_sweeper_expires_every_lapsed_hold_in_chunks_and_nothing_else(showtime, seat_ids, hold, monkeypatch):
     called = []
-    monkeypatch.setattr(services, "on_hold_expired", lambda ids: called.append(list(ids)))
+    monkeypatch.setattr(expiry, "on_hold_expired", lambda ids: called.append(list(ids)))
     users = UserFactory.create_batch(7)
     lapsed = [hold(u, showtime, [seat]) for u, seat in zip(users[:5], seat_ids)]
     with time_machine.travel(timezone.now() + timedelta(seconds=30)):
         fresh = [hold(u, showtime, [seat]) for u, seat in zip(users[5:], seat_ids[5:])]
 
     with time_machine.travel(lapsed[0].expires_at + timedelta(seconds=5)):
-        assert services.expire_unpaid_bookings(chunk_size=2) == 5
-        assert services.expire_unpaid_bookings(chunk_size=2) == 0
+        assert expiry.expire_unpaid_bookings(chunk_size=2) == 5
+        assert expiry.expire_unpaid_bookings(chunk_size=2) == 0
 
     assert set(Booking.objects.filter(status="expired").values_list("pk", flat=True)) == {b.pk for b in lapsed}
     assert all(Booking.objects.get(pk=b.pk).status == "pending" for b in fresh)
@@ -89,11 +91,12 @@ def test_the_sweeper_expires_every_lapsed_hold_in_chunks_and_nothing_else(showti
 
 
 @pytest.mark.django_db
-def test_the_periodic_sweep_exists_after_migrate():
+def test_the_periodic_sweep_runs_every_expiry_sweep_seconds_after_migrate(settings):
     from django_celery_beat.models import PeriodicTask
 
     task = PeriodicTask.objects.get(task="bookings.expire_unpaid_bookings")
-    assert task.enabled and task.interval.every == 1 and task.interval.period == "minutes"
+    assert task.enabled and task.interval.period == "seconds"
+    assert task.interval.every == settings.EXPIRY_SWEEP_SECONDS == 10
 
 
 @pytest.mark.django_db
@@ -110,7 +113,7 @@ def test_release_pending_holds_of_a_deleted_user(user, other_user, showtime, sea
     paid = make_paid(hold(user, showtime, seat_ids[2:3]))
     others = hold(other_user, showtime, seat_ids[3:4])
 
-    assert services.release_pending_holds_of_user(user) == 1
+    assert expiry.release_pending_holds_of_user(user) == 1
 
     held.refresh_from_db()
     assert held.status == "cancelled" and not held.booking_seats.filter(active=True).exists()
@@ -136,12 +139,12 @@ def test_expiry_task_on_a_real_worker_releases_its_hold_but_not_a_later_one(cele
     showtime = ShowtimeFactory()
     seats = list(showtime.auditorium.seats.values_list("pk", flat=True)[:2])
     first, second = UserFactory(), UserFactory()
-    old = services.hold_seats(first, showtime, seats)
+    old = hold_services.hold_seats(first, showtime, seats)
     # Make the old hold lapse in the database (the worker thread does not share time_machine's clock).
     past = timezone.now() - timedelta(seconds=1)
     Booking.objects.filter(pk=old.pk).update(expires_at=past)
     BookingSeat.objects.filter(booking=old).update(expires_at=past)
-    newer = services.hold_seats(second, showtime, seats)  # lazily expires the old one and takes the seats
+    newer = hold_services.hold_seats(second, showtime, seats)  # lazily expires the old one and takes the seats
 
     Booking.objects.filter(pk=old.pk).update(status="pending", expired_at=None)  # as if nobody tidied it yet
     expire_booking.delay(str(old.pk))
@@ -149,7 +152,7 @@ def test_expiry_task_on_a_real_worker_releases_its_hold_but_not_a_later_one(cele
     expire_unpaid_bookings.delay()
     expire_booking.delay(str(newer.pk))  # not due: must do nothing
 
-    lapsed_third = services.hold_seats(UserFactory(), showtime, [showtime.auditorium.seats.order_by("pk").last().pk])
+    lapsed_third = hold_services.hold_seats(UserFactory(), showtime, [showtime.auditorium.seats.order_by("pk").last().pk])
     Booking.objects.filter(pk=lapsed_third.pk).update(expires_at=past)
     BookingSeat.objects.filter(booking=lapsed_third).update(expires_at=past)
     expire_unpaid_bookings.delay()

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from bookings import selectors, services
+from bookings import selectors
+from bookings.holds import services as hold_services
 from bookings.models import Booking, BookingSeat
 from tests.factories import AuditoriumFactory, ShowtimeFactory
-
-from .conftest import HOLDS
+from tests.support.urls import HOLDS
 
 pytestmark = pytest.mark.django_db
 
@@ -155,15 +155,18 @@ def test_ids_beyond_a_bigint_are_a_404_and_a_400_not_a_500(user_client, showtime
 def test_a_hold_is_one_locking_read_and_one_insert_statement(user_client, showtime, seat_ids, django_assert_max_num_queries):
     """The hold path stays cheap: the seat lock reads the showtime, the seats' current holds and the
     user's cap count in one statement; the booking and its seats are inserted together on
-    PostgreSQL (one statement per table elsewhere). Plus the savepoint the test transaction adds."""
+    PostgreSQL (one statement per table elsewhere). Plus the savepoint the test transaction adds
+    and, on PostgreSQL, the (user, showtime) advisory lock with the lock timeout."""
     from django.db import connection
 
-    inserts = 1 if connection.vendor == "postgresql" else 2
-    with django_assert_max_num_queries(1 + inserts + 2) as captured:  # SAVEPOINT, read, insert(s), RELEASE
+    postgres = connection.vendor == "postgresql"
+    inserts = 1 if postgres else 2
+    locks = 1 if postgres else 0
+    with django_assert_max_num_queries(locks + 1 + inserts + 2) as captured:  # SAVEPOINT, lock, read, insert(s), RELEASE
         response = post_hold(user_client, showtime, seat_ids[:3])
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
-    assert statements.count("SELECT") == 1 and statements.count("INSERT") + statements.count("WITH") == inserts
+    assert statements.count("SELECT") == locks + 1 and statements.count("INSERT") + statements.count("WITH") == inserts
     assert BookingSeat.objects.filter(active=True).count() == 3
 
 
@@ -210,7 +213,7 @@ def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_
     no current hold), the partial unique index refuses the insert and the client gets the same 409."""
     assert post_hold(client_for(other_user), showtime, seat_ids[:1]).status_code == 201
     integrity_errors = []
-    real_lock_and_read, real_insert = services._lock_and_read, services._insert
+    real_lock_and_read, real_insert = hold_services._lock_and_read, hold_services._insert
 
     def blind_lock_and_read(*args):
         facts, labels, _current, user_holds = real_lock_and_read(*args)
@@ -223,8 +226,8 @@ def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_
             integrity_errors.append(exc)
             raise
 
-    monkeypatch.setattr(services, "_lock_and_read", blind_lock_and_read)
-    monkeypatch.setattr(services, "_insert", recording_insert)
+    monkeypatch.setattr(hold_services, "_lock_and_read", blind_lock_and_read)
+    monkeypatch.setattr(hold_services, "_insert", recording_insert)
     response = post_hold(user_client, showtime, seat_ids[:2])
 
     assert len(integrity_errors) == 1  # the constraint, not the read, refused it
@@ -234,16 +237,17 @@ def test_an_integrity_error_from_a_lost_race_is_409_not_500(user_client, client_
 
 
 def test_is_seat_constraint_does_not_swallow_other_integrity_errors():
-    assert services._is_seat_constraint(IntegrityError("UNIQUE constraint failed: bookings_booking.reference")) is False
-    assert services._is_seat_constraint(IntegrityError('violates unique constraint "uniq_active_seat_per_showtime"'))
+    assert hold_services._is_seat_constraint(IntegrityError("UNIQUE constraint failed: bookings_booking.reference")) is False
+    assert hold_services._is_seat_constraint(IntegrityError('violates unique constraint "uniq_active_seat_per_showtime"'))
 
 
-def test_a_hold_enqueues_its_expiry_after_commit(user, showtime, seat_ids, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_hold_costs_no_broker_message(user, showtime, seat_ids, django_capture_on_commit_callbacks, monkeypatch):
+    """The sweep ends holds (every EXPIRY_SWEEP_SECONDS): a hold sends no task of its own."""
     sent = []
-    monkeypatch.setattr("config.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args, o)))
-    with django_capture_on_commit_callbacks(execute=True):
-        booking = services.hold_seats(user, showtime, seat_ids[:1])
-    assert [s for s in sent if s[0].startswith("bookings.")] == [("bookings.expire_booking", (str(booking.pk),), {"countdown": settings.BOOKING_HOLD_SECONDS})]
+    monkeypatch.setattr("core.tasks.send_task_safely", lambda task, args=(), **o: sent.append((task.name, args, o)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        hold_services.hold_seats(user, showtime, seat_ids[:1])
+    assert sent == [] and callbacks == []
 
 
 def test_active_holds_selector_ignores_lapsed_and_other_showtimes(user, showtime, seat_ids, hold):

@@ -12,36 +12,33 @@ from rest_framework.test import APIClient
 
 from bookings.models import Booking, BookingSeat
 from cinema.models import Showtime
-from tests.factories import AuditoriumFactory, MovieFactory, ShowtimeFactory, StaffFactory, UserFactory
+from tests.factories import (
+    AuditoriumFactory,
+    MovieFactory,
+    ShowtimeFactory,
+    StaffFactory,
+    UserFactory,
+)
+from tests.support.race import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 30
 
 
-def run_at_once(requests):
-    """Run each `request(client)` in its own thread with its own DB connection, all released by one barrier."""
-    barrier = threading.Barrier(len(requests))
-    results = [None] * len(requests)
+def run_as_clients(requests):
+    """Each `request(client)` with its own authenticated client, all at once; the responses (or
+    the exceptions raised) in order."""
 
-    def worker(i, user, call):
-        client = APIClient()
-        client.force_authenticate(user)
-        try:
-            barrier.wait(timeout=30)
-            results[i] = call(client)
-        except Exception as exc:  # reported below, never swallowed
-            results[i] = exc
-        finally:
-            connection.close()
+    def as_user(user, call):
+        def run():
+            client = APIClient()
+            client.force_authenticate(user)
+            return call(client)
 
-    threads = [threading.Thread(target=worker, args=(i, user, call)) for i, (user, call) in enumerate(requests)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
+        return run
+
+    return run_at_once([as_user(user, call) for user, call in requests]).results
 
 
 def test_thirty_clients_racing_for_the_same_and_overlapping_seats():
@@ -58,7 +55,7 @@ def test_thirty_clients_racing_for_the_same_and_overlapping_seats():
     def hold(ids):
         return lambda client: client.post("/api/v1/bookings/", {"showtime": showtime.pk, "seats": ids}, format="json")
 
-    responses = run_at_once([(u, hold(ids)) for u, ids in zip(users, wanted)])
+    responses = run_as_clients([(u, hold(ids)) for u, ids in zip(users, wanted)])
 
     errors = [r for r in responses if isinstance(r, Exception)]
     assert not errors, errors
@@ -86,7 +83,7 @@ def test_thirty_clients_racing_for_one_seat_exactly_one_wins():
     seat = showtime.auditorium.seats.order_by("pk").first().pk
     users = [UserFactory() for _ in range(THREADS)]
 
-    responses = run_at_once(
+    responses = run_as_clients(
         [(u, lambda c: c.post("/api/v1/bookings/", {"showtime": showtime.pk, "seats": [seat]}, format="json")) for u in users]
     )
 
@@ -103,14 +100,14 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_th
     nothing half-written."""
     from django.db import IntegrityError, connections, transaction
 
-    from bookings import services
+    from bookings.holds import services as hold_services
     from cinema.models import Seat
 
     showtime = ShowtimeFactory()
     seat = showtime.auditorium.seats.order_by("pk").first().pk
     first, second = UserFactory(), UserFactory()
     refused_by_index = []
-    real_insert = services._insert
+    real_insert = hold_services._insert
 
     def recording_insert(*batches):
         try:
@@ -119,7 +116,7 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_th
             refused_by_index.append(threading.current_thread().name)
             raise
 
-    monkeypatch.setattr(services, "_insert", recording_insert)
+    monkeypatch.setattr(hold_services, "_insert", recording_insert)
     locked, result = threading.Event(), {}
 
     def lock_then_hold():
@@ -136,7 +133,7 @@ def test_a_hold_committed_while_another_waits_for_the_seat_lock_is_refused_by_th
                         if cursor.fetchone()[0]:
                             break
                         threading.Event().wait(0.01)
-                result["first"] = services.hold_seats(first, showtime, [seat])
+                result["first"] = hold_services.hold_seats(first, showtime, [seat])
         finally:
             connections.close_all()
 
@@ -166,7 +163,7 @@ def test_staff_racing_to_schedule_the_same_slot_get_one_showtime():
         for i in range(len(staff))
     ]
 
-    responses = run_at_once(
+    responses = run_as_clients(
         [(u, (lambda b: lambda c: c.post("/api/v1/showtimes/", b, format="json"))(b)) for u, b in zip(staff, bodies)]
     )
 

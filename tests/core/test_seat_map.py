@@ -8,8 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.factories import AuditoriumFactory, ShowtimeFactory
-
-from .conftest import seats_url
+from tests.support.urls import seats_url
 
 pytestmark = pytest.mark.django_db
 

@@ -120,7 +120,7 @@ def test_admin_refuses_an_overlapping_showtime(client, staff_user, showtime):
 def test_admin_refuses_to_move_a_booked_showtime_to_another_auditorium(client, staff_user, showtime, user):
     """Given a showtime with a hold, when staff change its auditorium in the admin, then the form
     says why and the showtime stays where its seats are."""
-    from bookings.services import hold_seats
+    from bookings.holds.services import hold_seats
     from tests.factories import AuditoriumFactory
 
     hold_seats(user, showtime, [showtime.auditorium.seats.first().pk])

@@ -1,79 +1,14 @@
 """Real SMTP servers (aiosmtpd) on free ports, settings pointing the providers at them, and
 booking fixtures for the notification tests."""
 
-import email
-import socket
-import threading
 from datetime import timedelta
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from bookings.models import Booking, BookingSeat, Ticket
 from cinema.models import Seat
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RecordingHandler:
-    """Accepts every message and keeps it (parsed), with the number of SMTP sessions."""
-
-    def __init__(self):
-        self.messages = []
-        self.sessions = 0
-        self.lock = threading.Lock()
-
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):
-        with self.lock:
-            self.sessions += 1
-        session.host_name = hostname
-        return responses
-
-    async def handle_DATA(self, server, session, envelope):
-        parsed = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append({"rcpt_tos": list(envelope.rcpt_tos), "message": parsed})
-        return "250 Message accepted for delivery"
-
-    def to(self, address):
-        return [m["message"] for m in self.messages if address in m["rcpt_tos"]]
-
-
-class RefusingHandler:
-    """A provider in trouble: 451 to every RCPT and DATA."""
-
-    def __init__(self):
-        self.refused = 0
-        self.messages = []
-        self.sessions = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        self.refused += 1
-        return "451 4.3.0 Temporary failure, try again later"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.refused += 1
-        return "451 4.3.0 Temporary failure, try again later"
-
-
-class SMTPServer:
-    def __init__(self, handler):
-        self.handler = handler
-        self.port = free_port()
-        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port)
-
-    @property
-    def url(self):
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def __getattr__(self, name):
-        return getattr(self.handler, name)
+from tests.support.smtp import RecordingHandler, RefusingHandler, SMTPServer
 
 
 @pytest.fixture

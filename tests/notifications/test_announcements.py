@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.announcements import plan_announcement, send_announcement_batch
 from notifications.models import Announcement, AnnouncementBatch, EmailMessage
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.factories import MovieFactory, ShowtimeFactory, UserFactory
 
 UNSUBSCRIBE_LINK = re.compile(r"http://testserver/unsubscribe/[^/\s\"<>]+/")

@@ -1,18 +1,18 @@
 """Delivery through real SMTP servers: fallback, retries ending dead, resend, idempotent sends,
 one connection reused, abandoned rows swept."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from notifications import delivery
 from notifications.models import EmailMessage
 from notifications.outbox import Attachment, queue_email
 from notifications.tasks import requeue_stale_emails, send_email
-from tests.conftest import wait_for
+from tests.support.race import run_at_once
+from tests.support.waiting import wait_for
 
 
 def _queue(key="k1", to="ada@example.com", **kw):
@@ -191,23 +191,9 @@ def test_two_workers_racing_for_one_row_send_it_once(accepting_smtp, use_provide
     use_providers(accepting_smtp)
     message = EmailMessage.objects.create(kind="new_movie", to="race@example.com", subject="race",
                                           body_text="x", idempotency_key="race")
-    barrier = threading.Barrier(4)
-    outcomes = []
+    outcomes, errors = run_at_once([lambda: delivery.deliver(message.pk)] * 4, cleanup=delivery.close_connections)
 
-    def worker():
-        try:
-            barrier.wait()
-            outcomes.append(delivery.deliver(message.pk))
-        finally:
-            delivery.close_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
+    assert errors == []
     assert [o.status for o in outcomes if o is not None] == ["sent"]
     assert len(accepting_smtp.messages) == 1
     assert EmailMessage.objects.get(pk=message.pk).attempts == 1

@@ -1,17 +1,16 @@
 """Showtime reminders: due paid bookings only, each reminded exactly once however runs overlap."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from notifications.models import EmailMessage
 from notifications.reminders import send_showtime_reminders
-from tests.conftest import wait_for
 from tests.factories import ShowtimeFactory, UserFactory
+from tests.support.race import run_at_once
+from tests.support.waiting import wait_for
 
 
 def _reminded():
@@ -63,22 +62,9 @@ def test_deleted_or_inactive_users_get_no_reminder(showtime, make_paid_booking, 
 def test_two_concurrent_runs_remind_each_booking_once(auditorium, make_paid_booking):
     showtime = ShowtimeFactory(auditorium=auditorium, starts_at=timezone.now() + timedelta(hours=1))
     bookings = [make_paid_booking(UserFactory(), showtime, seats=1) for _ in range(25)]
-    barrier = threading.Barrier(2)
-    created = []
+    created, errors = run_at_once([send_showtime_reminders] * 2)
 
-    def run():
-        try:
-            barrier.wait()
-            created.append(send_showtime_reminders())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-
+    assert errors == []
     assert sum(created) == 25  # between them, every booking once; neither created a duplicate
     assert _reminded() == sorted(f"showtime_reminder:{b.pk}" for b in bookings)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.models import Booking, StripeEvent
 from notifications.models import EmailMessage
 from tests.factories import ShowtimeFactory, UserFactory
-from tests.ops.conftest import needs_redis_server
+from tests.support.harness import needs_redis_server
 
 pytestmark = pytest.mark.django_db
 

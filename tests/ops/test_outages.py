@@ -23,15 +23,15 @@ import requests
 from django.conf import settings
 
 from tests.factories import AuditoriumFactory, ShowtimeFactory, UserFactory
-from tests.ops.conftest import (
+from tests.support.harness import (
     app_env,
     celery_beat_argv,
     celery_worker_argv,
     needs_postgres_server,
     needs_redis_server,
     test_database_url,
-    wait_until,
 )
+from tests.support.waiting import wait_for as wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, needs_redis_server]
 
@@ -79,7 +79,7 @@ def stripe_signature(payload, secret):
 
 def pay_by_webhook(client, booking):
     """Stripe says the Checkout Session of `booking` is paid (a signed checkout.session.completed)."""
-    from bookings.payments import to_minor_units
+    from bookings.payments.gateways import to_minor_units
 
     payload = json.dumps({
         "id": f"evt_{uuid.uuid4().hex}",
@@ -230,7 +230,6 @@ def test_pool_process_killed_mid_send_delivers_exactly_once(own_redis, smtp_serv
 @pytest.mark.django_db(transaction=True)
 def test_sigterm_lets_a_running_send_finish(own_redis, smtp_server, processes, broker_at, tmp_path):
     """compose stops the worker with SIGTERM, remapped to a cold shutdown preceded by a soft one."""
-    from notifications.models import EmailMessage
 
     broker_at(own_redis.url)
     worker, _ = start_worker_and_beat(

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from tests.ops.conftest import app_env, needs_postgres_server, needs_redis_server
+from tests.support.harness import app_env, needs_postgres_server, needs_redis_server
 
 READY_BOUND_SECONDS = 2.0
 

@@ -8,7 +8,7 @@ import sys
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.ops.conftest import ROOT
+from tests.support.harness import ROOT
 
 DEPLOY_SECRET = "k3!Qx9-vR2#mW8pZ7tY4uE6iO1aS5dF0gH3jK8lZ2xC7vB9nM4q"  # 50+ chars, varied
 

@@ -1,12 +1,12 @@
-"""config.tasks: sends after commit never fail the caller; many sends share one producer."""
+"""core.tasks: sends after commit never fail the caller; many sends share one producer."""
 
 import pytest
 import redis
 from celery import current_app
 from django.db import transaction
 
-from config.tasks import enqueue_many_on_commit, send_tasks_safely
-from tests.ops.conftest import needs_redis_server
+from core.tasks import enqueue_many_on_commit, send_tasks_safely
+from tests.support.harness import needs_redis_server
 
 pytestmark = [needs_redis_server, pytest.mark.django_db(transaction=True)]
 

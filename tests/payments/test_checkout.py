@@ -7,9 +7,11 @@ import pytest
 import requests
 import time_machine
 
-from bookings import services
+from bookings.holds import expiry
+from bookings.payments import cancellation
 from bookings.models import Booking
-from tests.payments.conftest import STRIPE, booking_url
+from tests.support.stripe import STRIPE
+from tests.support.urls import booking_url
 
 SESSION = {"id": "cs_test_abc", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_abc"}
 
@@ -59,7 +61,7 @@ def test_checkout_of_a_booking_not_pending_is_409_not_pending(end, pending_booki
     if end == "paid":
         pay(pending_booking)
     else:
-        services.cancel_booking(pending_booking, by_user=user)
+        cancellation.cancel_booking(pending_booking, by_user=user)
     response = user_client.post(booking_url(pending_booking, "checkout"))
     assert response.status_code == 409
     assert response.json()["code"] == "not_pending"
@@ -130,7 +132,7 @@ def test_an_expired_hold_sends_the_stripe_session_expiry(
     Booking.objects.filter(pk=pending_booking.pk).update(checkout_session_id="cs_test_to_close")
     with time_machine.travel(pending_booking.expires_at + timedelta(seconds=1)):
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            assert services.expire_booking(pending_booking.pk)
+            assert expiry.expire_booking(pending_booking.pk)
     assert len(callbacks) == 1  # the expire_stripe_session task is sent after commit
     stripe_api.post(f"{STRIPE}/v1/checkout/sessions/cs_test_to_close/expire", json={**SESSION, "status": "expired"})
 

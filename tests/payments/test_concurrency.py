@@ -6,11 +6,15 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from bookings import services, stripe_events
+from bookings.holds import services as hold_services
+
+from bookings.payments import stripe_events
 from bookings.models import Booking, StripeEvent, Ticket
 from notifications.models import EmailMessage
 from tests.factories import ShowtimeFactory, StaffFactory, UserFactory
-from tests.payments.conftest import CHECKIN, WEBHOOK, make_event, run_in_threads, session_of, sign
+from tests.support.race import run_at_once
+from tests.support.stripe import WEBHOOK, make_event, session_of, sign
+from tests.support.urls import CHECKIN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +25,7 @@ THREADS = 8
 def booking(db):
     showtime = ShowtimeFactory()
     seats = list(showtime.auditorium.seats.order_by("pk").values_list("pk", flat=True)[:3])
-    return services.hold_seats(UserFactory(), showtime, seats)
+    return hold_services.hold_seats(UserFactory(), showtime, seats)
 
 
 def assert_paid_once(booking):
@@ -41,13 +45,13 @@ def test_one_event_delivered_concurrently_is_stored_once_and_processed_once(book
             WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(payload)
         ).status_code
 
-    statuses, errors = run_in_threads(deliver, THREADS)
+    statuses, errors = run_at_once([lambda: deliver(None)] * THREADS)
     assert errors == []
     assert statuses == [200] * THREADS
     assert StripeEvent.objects.filter(pk=event["id"]).count() == 1
 
     # The task may be delivered more than once too (a redelivery, the sweep): all at the same time.
-    outcomes, errors = run_in_threads(lambda _: stripe_events.process_event(event["id"]), THREADS)
+    outcomes, errors = run_at_once([lambda: stripe_events.process_event(event["id"])] * THREADS)
     assert errors == []
     assert set(outcomes) == {StripeEvent.Status.PROCESSED}
     assert_paid_once(booking)
@@ -64,7 +68,7 @@ def test_twin_events_processed_concurrently_change_state_once(booking):
         payload = json.dumps(event)
         stripe_events.receive_event(payload.encode(), sign(payload))
 
-    outcomes, errors = run_in_threads(lambda i: stripe_events.process_event(twins[i]["id"]), THREADS)
+    outcomes, errors = run_at_once([lambda i=i: stripe_events.process_event(twins[i]["id"]) for i in range(THREADS)])
 
     assert errors == []
     booking = assert_paid_once(booking)
@@ -88,7 +92,7 @@ def test_two_scanners_admit_a_ticket_once(booking):
         response = client.post(CHECKIN, {"code": code}, format="json")
         return response.status_code, response.json().get("code")
 
-    results, errors = run_in_threads(scan, THREADS)
+    results, errors = run_at_once([lambda i=i: scan(i) for i in range(THREADS)])
 
     assert errors == []
     assert sorted(status for status, _ in results) == [200] + [409] * (THREADS - 1)
@@ -115,11 +119,11 @@ def test_late_payment_racing_a_new_hold_sells_each_seat_once(rival, booking):
             if i == 0:
                 return stripe_events.process_event(event["id"])
             try:
-                return services.hold_seats(rival, booking.showtime, seat_ids)
-            except services.SeatsUnavailable:
+                return hold_services.hold_seats(rival, booking.showtime, seat_ids)
+            except hold_services.SeatsUnavailable:
                 return "refused"
 
-        results, errors = run_in_threads(act, 2)
+        results, errors = run_at_once([lambda: act(0), lambda: act(1)])
 
     assert errors == []
     booking.refresh_from_db()

@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 
 from bookings.models import Booking, StripeEvent
-from tests.payments.conftest import booking_url
+from tests.support.urls import booking_url
 
 
 @pytest.fixture

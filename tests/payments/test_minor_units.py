@@ -6,9 +6,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from bookings.models import Booking
-from bookings.payments import from_minor_units, to_minor_units
+from bookings.payments.gateways import from_minor_units, to_minor_units
 from tests.factories import ShowtimeFactory
-from tests.payments.conftest import STRIPE, booking_url
+from tests.support.stripe import STRIPE
+from tests.support.urls import booking_url
 
 
 @pytest.mark.parametrize(

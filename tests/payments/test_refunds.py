@@ -11,7 +11,8 @@ import time_machine
 from bookings import tasks
 from bookings.models import Booking
 from tests.factories import ShowtimeFactory
-from tests.payments.conftest import STRIPE, booking_url, make_event, store_and_process
+from tests.support.stripe import STRIPE, make_event, store_and_process
+from tests.support.urls import booking_url
 
 REFUNDS = f"{STRIPE}/v1/refunds"
 

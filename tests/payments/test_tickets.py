@@ -7,9 +7,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bookings import services
+from bookings.payments import cancellation
 from bookings.models import Booking, Ticket
-from tests.payments.conftest import CHECKIN, booking_url
+from tests.support.urls import CHECKIN, booking_url
 
 
 def test_a_paid_booking_lists_one_ticket_per_seat(paid_booking, user_client, settings):
@@ -81,7 +81,7 @@ def test_second_scan_is_409_already_checked_in(paid_booking, staff_client):
 
 def test_a_cancelled_booking_ticket_is_409_ticket_not_valid(paid_booking, staff_client, user):
     code = paid_booking.tickets.first().code
-    services.cancel_booking(paid_booking, by_user=user)
+    cancellation.cancel_booking(paid_booking, by_user=user)
     response = staff_client.post(CHECKIN, {"code": code}, format="json")
     assert response.status_code == 409
     assert response.json()["code"] == "ticket_not_valid"

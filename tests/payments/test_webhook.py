@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from bookings.models import Booking, StripeEvent
-from tests.payments.conftest import WEBHOOK, deliver, make_event, session_of, sign
+from tests.support.stripe import WEBHOOK, deliver, make_event, session_of, sign
 
 
 def queued_tasks(redis_url, queue="payments"):

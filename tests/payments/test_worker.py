@@ -8,11 +8,14 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings import services, tasks
+from bookings import tasks
+
+from bookings.holds import services as hold_services
 from bookings.models import Booking, StripeEvent
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 from tests.factories import ShowtimeFactory, UserFactory
-from tests.payments.conftest import booking_url, deliver, make_event, session_of
+from tests.support.stripe import deliver, make_event, session_of
+from tests.support.urls import booking_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def booking(db):
     showtime = ShowtimeFactory()
     seats = list(showtime.auditorium.seats.order_by("pk").values_list("pk", flat=True)[:2])
-    return services.hold_seats(UserFactory(), showtime, seats)
+    return hold_services.hold_seats(UserFactory(), showtime, seats)
 
 
 def paid(booking):

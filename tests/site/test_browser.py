@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking
 from tests.factories import MovieFactory, ShowtimeFactory, UserFactory
 
-from .conftest import DESKTOP, PHONE
+from tests.support.browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -197,8 +197,8 @@ def test_two_customers_same_seat_second_is_told_which_seat_went(chromium, live_s
 
 def test_booking_page_shows_payment_made_elsewhere_without_reload(chromium, live_server, feature, screenshot):
     """A Stripe payment is confirmed by a webhook, after the customer is back: the page polls."""
-    from bookings.checkout import pay_locally, start_checkout
-    from bookings.services import hold_seats
+    from bookings.payments.checkout import pay_locally, start_checkout
+    from bookings.holds.services import hold_seats
 
     customer = UserFactory(username="poller")
     booking = hold_seats(customer, feature, [feature.auditorium.seats.get(label="A1").pk])

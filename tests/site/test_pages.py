@@ -12,10 +12,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from bookings.checkout import pay_locally, start_checkout
+from bookings.payments.checkout import pay_locally, start_checkout
 from bookings.models import Booking
-from bookings.services import hold_seats
-from bookings.tickets import qr_path
+from bookings.holds.services import hold_seats
+from bookings.tickets.services import qr_path
 from tests.factories import MovieFactory, ShowtimeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

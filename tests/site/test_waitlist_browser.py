@@ -7,12 +7,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings import services
+from bookings.holds import services
 from bookings.models import Booking, BookingSeat
 from bookings.waitlist import services as waitlist
 from tests.factories import AuditoriumFactory, ShowtimeFactory, UserFactory
 
-from .conftest import DESKTOP, PHONE
+from tests.support.browser import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,10 @@
 """Plain helpers of the waitlist tests (fixtures are in conftest.py)."""
 
+from datetime import timedelta
+
 from django.utils import timezone
 
-from bookings import services
+from bookings.holds import services
 from bookings.models import Booking, BookingSeat
 from tests.factories import UserFactory
 
@@ -36,29 +38,9 @@ def offered_seats(entry):
     return sorted(entry.booking.booking_seats.filter(active=True).values_list("seat_id", flat=True))
 
 
-def run_together(calls, timeout=60):
-    """Run each of `calls` (no-argument callables) in its own thread and database connection,
-    released together by a barrier. Returns their results in order; an exception is a result."""
-    import threading
 
-    from django.db import connection
-
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait(timeout=timeout)
-            results[i] = call()
-        except Exception as exc:  # returned to the test, which asserts on it
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout * 2)
-    assert not any(thread.is_alive() for thread in threads), "a call hung"
-    return results
+def lapse(booking):
+    """Move the booking's hold into the past (what time does to an unpaid hold)."""
+    past = timezone.now() - timedelta(seconds=1)
+    Booking.objects.filter(pk=booking.pk).update(expires_at=past)
+    BookingSeat.objects.filter(booking=booking).update(expires_at=past)

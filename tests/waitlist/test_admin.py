@@ -57,3 +57,11 @@ def test_the_entries_list_filters_by_status(staff, outcomes):
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
     assert staff.get(f"/admin/bookings/waitlistentry/{outcomes[0].pk}/change/").status_code == 200
+
+
+def test_the_ops_page_counts_waiting_and_offered_entries(staff, outcomes):
+    """outcomes: one entry waiting, one offered (the others ended)."""
+    html = staff.get("/admin/ops/").content.decode()
+    assert re.search(r'id="waitlist-waiting">1<', html) and re.search(r'id="waitlist-offered">1<', html)
+    figures = staff.get("/admin/ops/?format=json").json()
+    assert figures["waitlist"] == {"waiting": 1, "offered": 1}

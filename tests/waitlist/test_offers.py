@@ -7,9 +7,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from bookings import services
 from bookings.models import Booking, BookingSeat, WaitlistEntry
+from bookings.payments.cancellation import cancel_booking
 from bookings.waitlist import services as waitlist
+from bookings.waitlist import triggers
 from notifications.models import EmailMessage
 from tests.factories import ShowtimeFactory, UserFactory
 
@@ -134,7 +135,7 @@ def test_a_paid_offer_makes_the_entry_booked(offered):
     [entry] = offered()
 
     Booking.objects.filter(pk=entry.booking_id).update(status=Booking.Status.PAID, paid_at=timezone.now())
-    assert waitlist.record_paid(entry.booking) == 1
+    assert triggers.record_paid(entry.booking) == 1
 
     entry.refresh_from_db()
     assert entry.status == Status.BOOKED and entry.ended_at is not None
@@ -153,7 +154,7 @@ def test_settling_finds_a_paid_offer_booked_even_without_the_payment_hook(hall, 
 def test_a_declined_offer_cancelled_by_its_user_is_left_and_the_seats_go_on(hall, seats, offered):
     first, second = offered(behind=1)
 
-    services.cancel_booking(first.booking, by_user=first.user)
+    cancel_booking(first.booking, by_user=first.user)
     waitlist.offer_free_seats(hall.pk)
 
     refreshed(first, second)

@@ -4,9 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from bookings.models import WaitlistEntry
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
-from .support import MINE, free_up, offered_seats
+from .support import MINE, free_up, lapse, offered_seats
 
 pytestmark = pytest.mark.django_db(transaction=True)
 Status = WaitlistEntry.Status
@@ -46,3 +46,20 @@ def test_the_task_sent_by_name_offers_freed_seats(celery_worker, celery_app, hal
         return entry.status == Status.OFFERED
 
     wait_for(offered, what="the offer made by the worker")
+
+
+def test_the_expiry_sweep_in_the_worker_offers_the_seats_it_frees(celery_worker, celery_app, hall, seats, sold_out, join):
+    """Given a sold-out showtime whose A5-B1 hold has lapsed and an entry for 2, when beat's sweep
+    runs in the worker, it expires the hold and the offer task it sends gives A5-B1 to the entry."""
+    bookings = sold_out(pending=[2])
+    entry = join(hall, 2)
+    lapse(bookings[2])
+
+    celery_app.send_task("bookings.expire_unpaid_bookings")
+
+    def offered():
+        entry.refresh_from_db()
+        return entry.status == Status.OFFERED
+
+    wait_for(offered, what="the sweep freeing the seats and the offer task offering them")
+    assert offered_seats(entry) == seats[4:6]

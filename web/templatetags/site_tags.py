@@ -1,13 +1,14 @@
 """Template helpers of the site: money in the page's language, poster placeholders."""
 
 import zlib
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 from django.conf import settings
-from django.utils.formats import get_format
+from django.utils.html import format_html
+from django.utils.translation import get_language
 
-from cinema.currencies import currency_decimals
+from core.money import format_amount, price_decimals, separators
 
 register = template.Library()
 
@@ -25,32 +26,28 @@ def money_format(currency):
     """How an amount of `currency` is written in the active language (used by the JS too)."""
     code = (currency or settings.DEFAULT_CURRENCY).lower()
     symbol, after = CURRENCY_SYMBOLS.get(code, (code.upper(), True))
+    decimal_sep, thousand_sep = separators(get_language())
     return {
         "symbol": symbol,
         "after": after,
-        "decimals": currency_decimals(code),
-        "decimal_sep": get_format("DECIMAL_SEPARATOR"),
-        "thousand_sep": get_format("THOUSAND_SEPARATOR"),
+        "decimals": price_decimals(code),
+        "decimal_sep": decimal_sep,
+        "thousand_sep": thousand_sep,
     }
 
 
 def format_money(amount, currency):
+    """"$1,234.50" in English, "$1.234,50" in Vietnamese, "120.000 ₫": grouping by Babel."""
     if amount is None or amount == "":
         return ""
-    fmt = money_format(currency)
-    quantum = Decimal(1).scaleb(-fmt["decimals"])
-    value = Decimal(str(amount)).quantize(quantum, rounding=ROUND_HALF_UP)
+    code = (currency or settings.DEFAULT_CURRENCY).lower()
+    symbol, after = CURRENCY_SYMBOLS.get(code, (code.upper(), True))
+    value = Decimal(str(amount))
     sign = "-" if value < 0 else ""
-    whole, _, frac = f"{abs(value):f}".partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    number = fmt["thousand_sep"].join(groups) + (fmt["decimal_sep"] + frac if frac else "")
-    if fmt["after"]:
-        return f"{sign}{number}\u00a0{fmt['symbol']}"
-    return f"{sign}{fmt['symbol']}{number}"
+    number = format_amount(abs(value), code, get_language())
+    if after:
+        return f"{sign}{number}\u00a0{symbol}"
+    return f"{sign}{symbol}{number}"
 
 
 @register.filter
@@ -62,8 +59,6 @@ def money(amount, currency=None):
 @register.simple_tag
 def money_attrs(currency):
     """data-* attributes that let site.js write amounts exactly like the `money` filter."""
-    from django.utils.html import format_html
-
     fmt = money_format(currency)
     return format_html(
         'data-symbol="{}" data-symbol-after="{}" data-decimals="{}" data-decimal-sep="{}" data-thousand-sep="{}"',

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from cinema.models import Auditorium, Movie, Showtime
-from cinema.currencies import currency_decimals
+from core.money import price_decimals
 from cinema.services import create_auditorium, overlapping_showtimes, showtime_end
 
 AUDITORIUMS = [("Hall 1", 8, 12), ("Hall 2", 10, 16), ("Studio", 5, 8)]
@@ -36,7 +36,7 @@ PRICES = {"Hall 1": Decimal("9.50"), "Hall 2": Decimal("11.00"), "Studio": Decim
 def demo_price(auditorium_name, currency):
     """The hall's price; in a zero-decimal currency (vnd, jpy) ten thousand times it, whole."""
     price = PRICES.get(auditorium_name, Decimal("9.50"))
-    return (price * 10000).quantize(Decimal(1)) if currency_decimals(currency) == 0 else price
+    return (price * 10000).quantize(Decimal(1)) if price_decimals(currency) == 0 else price
 
 
 DEMO_USERS = [("demo", "demo12345", False), ("admin", "admin12345", True)]
