@@ -102,7 +102,7 @@ def main():
     broker_url, broker = throwaway_redis()
     if not broker_url.startswith("redis://"):
         sys.exit("This benchmark needs redis-server (a real worker on a real broker).")
-    setup_django(CELERY_BROKER_URL=broker_url, WAITLIST_OFFER_SECONDS=900, EMAIL_URL="locmem://")
+    setup_django(CELERY_BROKER_URL=broker_url, WAITLIST_OFFER_SECONDS=900, EMAIL_URL="dummymail://")
 
     from django.db.models import Count
 

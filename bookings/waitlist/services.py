@@ -209,17 +209,19 @@ def _offer_batch(showtime_id, limit):
         free = seats.free_seats(showtime, now)
         if not free:
             return 0, False
+        # Plain rows, not models: a long queue is walked on every batch.
         waiting = (
             WaitlistEntry.objects.filter(showtime=showtime, status=Status.WAITING, quantity__lte=len(free))
-            .select_related("user")
             .order_by("pk")
+            .values_list("pk", "quantity")
         )
         made = 0
-        for entry in waiting:
-            if entry.quantity > len(free):
+        for entry_id, quantity in waiting:
+            if quantity > len(free):
                 continue
             if made == limit:
                 return made, True
+            entry = WaitlistEntry.objects.select_related("user").get(pk=entry_id)
             if not entry.user.is_active:  # a deleted user: out of the queue
                 _end(entry, Status.LEFT, now)
                 continue
