@@ -41,3 +41,30 @@ class CheckoutRefused(BookingError):
     """The booking cannot be paid now: `not_pending` or `hold_expired`."""
 
     code = "not_pending"
+
+
+# --- the waitlist (bookings.waitlist) ---------------------------------------------------------
+
+
+class WaitlistClosed(BookingError):
+    """Joining within WAITLIST_CUTOFF_MINUTES of the start (or after it)."""
+
+    code = "waitlist_closed"
+
+
+class InvalidQuantity(BookingError):
+    code = "invalid_quantity"
+
+
+class SeatsAvailable(BookingError):
+    """As many seats as asked for are free now: book them instead."""
+
+    code = "seats_available"
+
+
+class AlreadyWaiting(BookingError):
+    code = "already_waiting"
+
+
+class WaitlistEntryNotFound(BookingError):
+    code = "not_found"

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings.exceptions import BookingError
+from bookings.exceptions import BookingError, WaitlistEntryNotFound
 from bookings.waitlist import selectors, services
 from bookings.waitlist.models import WaitlistEntry
 from cinema.models import Showtime
@@ -50,7 +50,7 @@ def leave(request, pk):
         return redirect_to_login(reverse("site:home"))
     try:
         entry = services.leave(request.user, pk)
-    except services.EntryNotFound:
+    except WaitlistEntryNotFound:
         return redirect("site:home")
     messages.success(request, _("You left the waitlist."))
     return redirect("site:showtime", pk=entry.showtime_id)

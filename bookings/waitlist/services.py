@@ -15,7 +15,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings import locking
-from bookings.exceptions import BookingError, SeatsUnavailable, ShowtimeNotFound
+from bookings.exceptions import (
+    AlreadyWaiting,
+    BookingError,
+    InvalidQuantity,
+    SeatsAvailable,
+    SeatsUnavailable,
+    ShowtimeNotFound,
+    WaitlistClosed,
+    WaitlistEntryNotFound,
+)
 from bookings.holds import services as holds
 from bookings.holds.expiry import expire_lapsed_bookings
 from bookings.models import Booking
@@ -29,29 +38,6 @@ logger = logging.getLogger(__name__)
 
 Status = WaitlistEntry.Status
 OFFER_BATCH = 20
-
-
-# --- refusals (codes; core.api.STATUS_BY_CODE gives their HTTP status) ------------------------
-
-
-class WaitlistClosed(BookingError):
-    code = "waitlist_closed"
-
-
-class InvalidQuantity(BookingError):
-    code = "invalid_quantity"
-
-
-class SeatsAvailable(BookingError):
-    code = "seats_available"
-
-
-class AlreadyWaiting(BookingError):
-    code = "already_waiting"
-
-
-class EntryNotFound(BookingError):
-    code = "not_found"
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -107,7 +93,7 @@ def leave(user, entry_id):
     entry that has ended (booked, expired, left) changes nothing. Safe to call twice."""
     entry = WaitlistEntry.objects.filter(pk=entry_id, user=user).first() if entry_id <= holds.MAX_ID else None
     if entry is None:
-        raise EntryNotFound("No such waitlist entry.")
+        raise WaitlistEntryNotFound("No such waitlist entry.")
     with transaction.atomic():
         booking = locking.lock_booking(entry.booking_id) if entry.booking_id else None  # before the entry
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
