@@ -21,7 +21,7 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only PAYMENT_GATEWAY=local \
 
 # Never run as root.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app \
-    && mkdir -p /app/media /app/var \
+    && mkdir -p /app/media /app/var/media \
     && chown -R app:app /app/media /app/var
 USER app
 

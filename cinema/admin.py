@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.html import format_html
 
+from . import posters
 from .models import Auditorium, Movie, Seat, Showtime
 from .services import (
     MAX_ROWS,
@@ -16,13 +18,52 @@ from .services import (
 )
 
 
+class MovieForm(forms.ModelForm):
+    """The model's fields plus a poster upload, checked like the API's (nothing kept when refused)."""
+
+    poster_url = forms.URLField(required=False, assume_scheme="https", label="Poster URL")
+    poster_image = forms.FileField(
+        required=False, label="Upload a poster",
+        help_text="JPEG, PNG or WebP, at most 20 MB and 40 megapixels; a worker makes the sizes.",
+    )
+
+    class Meta:
+        model = Movie
+        fields = "__all__"
+
+    def clean_poster_image(self):
+        image = self.cleaned_data.get("poster_image")
+        if image:
+            try:
+                posters.check_upload(image)
+            except posters.PosterRejected as exc:
+                raise forms.ValidationError(exc.detail, code=exc.code) from None
+        return image
+
+
 @admin.register(Movie)
 class MovieAdmin(admin.ModelAdmin):
-    list_display = ["title", "runtime_minutes", "release_date", "upcoming_showtimes", "created_at"]
-    list_filter = ["release_date"]
+    form = MovieForm
+    list_display = ["title", "runtime_minutes", "release_date", "upcoming_showtimes", "poster_status", "created_at"]
+    list_filter = ["release_date", "poster_status"]
     search_fields = ["title", "slug", "overview"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "release_date"
+    readonly_fields = ["poster_preview", "poster_status", "poster_error"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        image = form.cleaned_data.get("poster_image")
+        if image:
+            posters.set_poster(obj, image)
+
+    @admin.display(description="poster")
+    def poster_preview(self, movie):
+        thumb = (movie.poster_sizes or {}).get("thumb")
+        if not thumb:
+            return "—"
+        return format_html('<img src="{}" width="{}" height="{}" alt="">',
+                           posters.size_urls(movie)["thumb"], thumb["width"], thumb["height"])
 
     def get_queryset(self, request):
         upcoming = Count("showtimes", filter=Q(showtimes__starts_at__gt=timezone.now()))

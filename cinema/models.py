@@ -5,12 +5,27 @@ from django.db import models
 
 
 class Movie(models.Model):
+    class PosterStatus(models.TextChoices):
+        NONE = "", "No poster"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
     overview = models.TextField(blank=True)
     runtime_minutes = models.PositiveIntegerField()
     release_date = models.DateField(null=True, blank=True)
     poster_url = models.URLField(blank=True)
+    # An uploaded poster (cinema.posters): the original as received, then the WebP sizes a worker
+    # made from it, {"thumb"|"card"|"large": {"name", "width", "height"}}, and its average colour.
+    poster_original = models.FileField(max_length=255, blank=True, editable=False)
+    poster_status = models.CharField(max_length=16, choices=PosterStatus.choices, default="", blank=True, editable=False)
+    poster_error = models.TextField(blank=True, editable=False)
+    poster_sizes = models.JSONField(default=dict, blank=True, editable=False)
+    poster_placeholder = models.CharField(max_length=7, blank=True, editable=False, help_text="#rrggbb")
+    # When the sizes were last asked of a worker (upload, or the sweeper's re-enqueue).
+    poster_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

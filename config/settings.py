@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "notifications",
     "web",
     "ops",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -121,10 +122,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+# Processed posters and report files (Django's storage API: MEDIA_STORAGE_BACKEND may name a cloud backend).
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="var/media")  # an absolute path stays absolute
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": env.str("MEDIA_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -199,6 +201,10 @@ REFUND_PARTIAL_PERCENT = env.int("REFUND_PARTIAL_PERCENT", default=50)
 WAITLIST_OFFER_SECONDS = env.int("WAITLIST_OFFER_SECONDS", default=900)
 WAITLIST_CUTOFF_MINUTES = env.int("WAITLIST_CUTOFF_MINUTES", default=30)
 TICKET_SIGNING_SALT = "bookings.ticket"
+
+# --- Reports and posters ---
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=7)
+REPORT_TIME_LIMIT_SECONDS = env.int("REPORT_TIME_LIMIT_SECONDS", default=30 * 60)
 
 # --- Payments ---
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

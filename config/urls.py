@@ -1,6 +1,9 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from cinema.views import poster_file
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -9,12 +12,14 @@ api_v1 = [
     path("", include("bookings.waitlist.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
     path("", include("ops.urls")),  # /healthz, /readyz, /admin/ops/ (before admin/)
     path("api/v1/", include(api_v1)),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path(f"{settings.MEDIA_URL.lstrip('/')}posters/<path:name>", poster_file, name="poster-file"),
     path("admin/", admin.site.urls),
     path("", include("notifications.urls")),
     path("", include("bookings.urls")),

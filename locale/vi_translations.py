@@ -254,6 +254,34 @@ VI = {
         "Bạn đã vào danh sách chờ: đứng thứ %(position)d.",
     "You left the waitlist.":
         "Bạn đã rời danh sách chờ.",
+    # staff back office: admin front page charts, seat map (templates/admin)
+    "Sales and email": "Doanh thu và email",
+    "Occupancy by day": "Tỉ lệ lấp đầy theo ngày",
+    "Tickets sold of the seats of the day's showtimes, %(first)s to %(last)s (today marked).":
+        "Vé đã bán trên số ghế của các suất chiếu trong ngày, từ %(first)s đến %(last)s (hôm nay được đánh dấu).",
+    "Table": "Bảng",
+    "day": "ngày",
+    "seats": "ghế",
+    "sold": "đã bán",
+    "occupancy": "lấp đầy",
+    "Sales by day": "Doanh thu theo ngày",
+    "Paid for the day's showtimes: gross, and net of refunds.":
+        "Tiền đã trả cho các suất chiếu trong ngày: tổng, và thực thu sau hoàn tiền.",
+    "gross": "tổng",
+    "net": "thực thu",
+    "No showtimes.": "Không có suất chiếu.",
+    "Sales by movie": "Doanh thu theo phim",
+    "Net sales of the same days, by movie.": "Doanh thu thực của cùng những ngày đó, theo phim.",
+    "movie": "phim",
+    "No sales.": "Chưa có doanh thu.",
+    "Email outbox by status": "Hộp thư đi theo trạng thái",
+    "Every message in the outbox.": "Mọi thư trong hộp thư đi.",
+    "status": "trạng thái",
+    "messages": "thư",
+    "Seat map": "Sơ đồ ghế",
+    "free": "trống",
+    "held": "đang giữ",
+    "screen": "màn hình",
 }
 
 

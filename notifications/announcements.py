@@ -14,6 +14,7 @@ from django.utils.html import escape
 
 from accounts.models import User
 from cinema.models import Movie, Showtime
+from cinema.posters import absolute_sources
 from core.tasks import enqueue_on_commit, send_task_safely, task_named
 
 from .models import Announcement, AnnouncementBatch, EmailMessage
@@ -109,6 +110,7 @@ class _NewMovieTemplates:
             "movie_title": movie.title,
             "overview": movie.overview,
             "poster_url": movie.poster_url,
+            "poster": absolute_sources(movie, settings.SITE_URL),
             "movie_url": site_link(f"/movies/{movie.slug}/"),
             "unsubscribe_url": UNSUBSCRIBE_SLOT,
         }

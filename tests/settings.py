@@ -27,3 +27,7 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"holds": "10000/m
 # One connection per test thread, closed as Django closes it after a request: a worker thread
 # must not keep the test database open when pytest-django drops it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Posters and report files of a test run go to a folder of their own, never to var/media.
+import tempfile  # noqa: E402
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="cinema-test-media-")

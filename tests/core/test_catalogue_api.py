@@ -33,7 +33,7 @@ def test_movies_lists_only_those_with_an_upcoming_showtime(anon_client):
     assert response.status_code == 200
     assert [m["title"] for m in response.json()["results"]] == ["Showing"]
     assert set(response.json()["results"][0]) == {
-        "id", "title", "slug", "overview", "runtime_minutes", "release_date", "poster_url",
+        "id", "title", "slug", "overview", "runtime_minutes", "release_date", "poster_url", "poster",
     }
 
 

@@ -35,6 +35,7 @@ def test_seed_demo_twice_creates_nothing_twice(settings):
     assert first["auditoriums"] >= 2 and first["movies"] >= 3 and first["showtimes"] >= 7
     assert Showtime.objects.filter(starts_at__gt=timezone.now() + timedelta(days=5)).exists()  # a week of them
     assert not Movie.objects.exclude(poster_url="").exists()
+    assert set(Movie.objects.values_list("poster_status", flat=True)) == {"ready"}  # drawn, processed once
     User = get_user_model()
     assert User.objects.get(username="demo").check_password("demo12345")
     admin = User.objects.get(username="admin")

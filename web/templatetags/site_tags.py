@@ -88,3 +88,11 @@ def hue(text):
 @register.simple_tag
 def cinema_name():
     return getattr(settings, "CINEMA_NAME", "Cinema")
+
+
+@register.simple_tag
+def poster_sources(movie):
+    """`src`, `srcset`, size and placeholder colour of a movie's processed poster, or None."""
+    from cinema.posters import sources
+
+    return sources(movie)

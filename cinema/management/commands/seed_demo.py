@@ -1,18 +1,22 @@
 """`manage.py seed_demo`: an idempotent demo cinema. Running it twice creates nothing twice.
 
 Auditoriums are found by name, movies by slug, showtimes by (auditorium, start); the demo
-users (only when DEBUG) by username. Posters are left blank."""
+users (only when DEBUG) by username. Each demo movie without a poster gets one drawn with Pillow
+(cinema.demo_posters), processed at once (no worker needed)."""
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from cinema import posters
+from cinema.demo_posters import draw_poster
 from cinema.models import Auditorium, Movie, Showtime
 from core.money import price_decimals
 from cinema.services import create_auditorium, overlapping_showtimes, showtime_end
@@ -49,7 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=DAYS, help="days of showtimes from today (default 7)")
 
     def handle(self, *args, days, **options):
-        created = {"auditoriums": 0, "movies": 0, "showtimes": 0, "users": 0}
+        created = {"auditoriums": 0, "movies": 0, "showtimes": 0, "users": 0, "posters": 0}
         today = timezone.localdate()
         plan = [(today + timedelta(days=d), slot) for d in range(days) for slot in SLOTS]
         steps = len(AUDITORIUMS) + len(MOVIES) + len(plan) + (len(DEMO_USERS) if settings.DEBUG else 0)
@@ -70,6 +74,7 @@ class Command(BaseCommand):
                               "release_date": date(2026, 1, 1)},
                 )
                 created["movies"] += new
+                created["posters"] += self.ensure_poster(movie)
                 movies.append(movie)
                 bar.update()
             now = timezone.now()
@@ -106,6 +111,14 @@ class Command(BaseCommand):
             )
             added += 1
         return added
+
+    def ensure_poster(self, movie):
+        """Draw and process a poster for a demo movie that has none (or whose last one failed)."""
+        if movie.poster_status in (Movie.PosterStatus.READY, Movie.PosterStatus.PROCESSING):
+            return 0
+        image = SimpleUploadedFile(f"{movie.slug}.jpg", draw_poster(movie.title, movie.overview), "image/jpeg")
+        posters.set_poster(movie, image, enqueue=False)
+        return int(posters.process_poster(movie.pk) == Movie.PosterStatus.READY)
 
     def ensure_user(self, username, password, staff):
         User = get_user_model()
