@@ -94,18 +94,22 @@ def leave(user, entry_id):
     entry = WaitlistEntry.objects.filter(pk=entry_id, user=user).first() if entry_id <= holds.MAX_ID else None
     if entry is None:
         raise WaitlistEntryNotFound("No such waitlist entry.")
-    with transaction.atomic():
-        booking = locking.lock_booking(entry.booking_id) if entry.booking_id else None  # before the entry
-        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        now = timezone.now()
-        if entry.status == Status.WAITING:
-            _end(entry, Status.LEFT, now)
-        elif entry.status == Status.OFFERED and booking.status == Booking.Status.PAID:
-            _end(entry, Status.BOOKED, now)
-        elif entry.status == Status.OFFERED:
-            _release_offer(booking, user, now)  # its seats go to the next entry (after commit)
-            _end(entry, Status.LEFT, now)
-    return entry
+    while True:
+        with transaction.atomic():
+            booking = locking.lock_booking(entry.booking_id) if entry.booking_id else None  # before the entry
+            locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+            if locked.booking_id != entry.booking_id:
+                entry = locked  # offered meanwhile (once per entry): again, its booking locked first
+                continue
+            now = timezone.now()
+            if locked.status == Status.WAITING:
+                _end(locked, Status.LEFT, now)
+            elif locked.status == Status.OFFERED and booking.status == Booking.Status.PAID:
+                _end(locked, Status.BOOKED, now)
+            elif locked.status == Status.OFFERED:
+                _release_offer(booking, user, now)  # its seats go to the next entry (after commit)
+                _end(locked, Status.LEFT, now)
+            return locked
 
 
 def leave_all(user):

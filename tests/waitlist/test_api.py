@@ -158,3 +158,29 @@ def test_the_schema_documents_the_waitlist_endpoints(anon_client):
     assert "/api/v1/showtimes/{id}/waitlist/" in schema["paths"]
     assert "/api/v1/waitlist/" in schema["paths"]
     assert "delete" in schema["paths"]["/api/v1/waitlist/{id}/"]
+
+
+def test_leaving_just_as_the_offer_is_made_releases_the_offer(hall, sold_out, join, monkeypatch):
+    """Given the leave read the entry still waiting, when the offer is made before the leave locks
+    the entry, the leave starts again with the new booking locked first (the lock order) and
+    releases it: no 500, the entry left, its seats free again."""
+    bookings = sold_out()
+    entry = join(hall, 2)
+    free_up(bookings[0])
+    manager = WaitlistEntry.objects
+    real_select_for_update = manager.select_for_update
+    offers_made = []
+
+    def offer_then_lock(*args, **kwargs):
+        if not offers_made:  # between the leave's read and its lock of the entry
+            offers_made.append(waitlist.offer_free_seats(hall.pk))
+        return real_select_for_update(*args, **kwargs)
+
+    monkeypatch.setattr(manager, "select_for_update", offer_then_lock)
+    result = waitlist.leave(entry.user, entry.pk)
+
+    entry.refresh_from_db()
+    assert offers_made == [1]
+    assert result.status == entry.status == Status.LEFT
+    assert entry.booking.status == Booking.Status.CANCELLED
+    assert not entry.booking.booking_seats.filter(active=True).exists()
