@@ -215,16 +215,32 @@ def _offer_batch(showtime_id, limit):
             if not entry.user.is_active:  # a deleted user: out of the queue
                 _end(entry, Status.LEFT, now)
                 continue
-            booking, free = _hold_offer(entry, showtime, free)
+            booking, free = _make_offer(entry, showtime, free, now)
             if booking is None:
                 continue
-            entry.status, entry.booking, entry.offered_at = Status.OFFERED, booking, now
-            entry.save(update_fields=["status", "booking", "offered_at"])
-            emails.queue_waitlist_offer(entry, booking)
             made += 1
             if not free:
                 break
         return made, False
+
+
+def _make_offer(entry, showtime, free, now):
+    """Hold seats for the entry and mark it offered, with its email: (booking or None, the seats
+    still free). The entry is claimed by a conditional UPDATE after the hold (entries come last in
+    the lock order): if its user left meanwhile, the hold is rolled back with its savepoint."""
+    with transaction.atomic():
+        booking, still_free = _hold_offer(entry, showtime, free)
+        if booking is None:
+            return None, still_free
+        claimed = WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
+            status=Status.OFFERED, booking=booking, offered_at=now
+        )
+        if not claimed:
+            transaction.set_rollback(True)  # left meanwhile: its seats stay free for the next entry
+            return None, free
+    entry.status, entry.booking, entry.offered_at = Status.OFFERED, booking, now
+    emails.queue_waitlist_offer(entry, booking)
+    return booking, still_free
 
 
 def _hold_offer(entry, showtime, free):

@@ -6,8 +6,10 @@ import pytest
 from django.db.models import Count
 from rest_framework.test import APIClient
 
+from bookings.holds import services as holds
 from bookings.models import Booking, BookingSeat, WaitlistEntry
 from bookings.waitlist import services as waitlist
+from notifications.models import EmailMessage
 from tests.factories import UserFactory
 
 from tests.support.race import run_at_once
@@ -107,3 +109,32 @@ def test_leaving_while_the_offer_runs_ends_with_no_seat_held_for_someone_who_lef
     assert not BookingSeat.objects.filter(booking__user=first.user, active=True).exists()
     assert second.status == Status.OFFERED
     assert no_seat_twice(hall)
+
+
+def test_an_entry_that_leaves_while_its_offer_is_made_gets_nothing_and_the_next_one_does(
+    hall, seats, sold_out, join, monkeypatch
+):
+    """Given the offer run read two waiting entries, when the first leaves on another connection
+    (committed) just as its seats are being held, the claim of the entry finds it left: its hold
+    is rolled back, it stays left without a booking, and A1-A2 go to the second entry."""
+    bookings = sold_out()
+    first, second = join(hall, 2), join(hall, 2)
+    free_up(bookings[0])
+    real_hold = holds.hold_seats
+
+    def leave_then_hold(user, *args, **kwargs):
+        if user == first.user:  # the user leaves from another connection at this instant
+            _, errors = run_at_once([lambda: waitlist.leave(first.user, first.pk)])
+            assert not errors, errors
+        return real_hold(user, *args, **kwargs)
+
+    monkeypatch.setattr(holds, "hold_seats", leave_then_hold)
+    assert waitlist.offer_free_seats(hall.pk) == 1
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == Status.LEFT and first.booking is None
+    assert not Booking.objects.filter(user=first.user).exists()
+    assert second.status == Status.OFFERED
+    assert sorted(second.booking.booking_seats.values_list("seat_id", flat=True)) == seats[0:2]
+    assert EmailMessage.objects.filter(kind="waitlist_offer").count() == 1
