@@ -16,7 +16,7 @@ COPY . .
 
 # Static files are collected at build time with throwaway values: settings refuse to load
 # without a SECRET_KEY and a payment gateway when DEBUG is false.
-RUN DEBUG=false SECRET_KEY=collectstatic-only PAYMENT_GATEWAY=local \
+RUN DEBUG=false SECRET_KEY=collectstatic-only-build-time-key-never-used-at-runtime PAYMENT_GATEWAY=local \
     python manage.py collectstatic --noinput
 
 # Never run as root.

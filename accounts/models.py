@@ -25,6 +25,9 @@ class User(AbstractUser):
     last_clerk_event = models.CharField(max_length=64, blank=True)
     # Set when the provider deleted the user: final, the row is anonymised and stays for the accounts.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # When `email` was proven to be theirs (the site's verification link, or the provider's verified
+    # primary address); cleared when the address changes. Marketing email goes to verified addresses only.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["marketing_opt_in", "is_active", "id"], name="user_optin_keyset")]

@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core import signing
+from django.utils.crypto import get_random_string
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.utils import timezone
 from core.tasks import enqueue_on_commit, task_named
 
 from .models import ClerkEvent, User
-from .signals import user_deleted
+from .signals import email_verification_requested, user_deleted
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +44,17 @@ def _enqueue_sync(event_pk):
 CLERK_ID_MAX_LENGTH = User._meta.get_field("clerk_id").max_length
 
 
+# Usernames of provider users; a site sign-up cannot take one (see is_reserved_username).
+CLERK_USERNAME_PREFIX = "clerk_"
+
+
 def clerk_username(clerk_id):
     """A username that cannot collide with another provider user (clerk ids are unique)."""
-    return f"clerk_{clerk_id}"[:150]
+    return f"{CLERK_USERNAME_PREFIX}{clerk_id}"[:150]
+
+
+def is_reserved_username(username):
+    return username.lower().startswith(CLERK_USERNAME_PREFIX)
 
 
 # --- storing webhook deliveries ------------------------------------------------------------
@@ -146,17 +156,25 @@ def _locked_user(clerk_id, **create_defaults):
     user = User.objects.select_for_update().filter(clerk_id=clerk_id).first()
     if user is not None:
         return user, False
-    try:
-        with transaction.atomic():
-            user = User.objects.create(
-                clerk_id=clerk_id,
-                username=clerk_username(clerk_id),
-                password=make_password(None),  # they sign in through the provider only
-                **create_defaults,
-            )
-        return user, True
-    except IntegrityError:
-        return User.objects.select_for_update().get(clerk_id=clerk_id), False
+    username = clerk_username(clerk_id)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                user = User.objects.create(
+                    clerk_id=clerk_id,
+                    username=username,
+                    password=make_password(None),  # they sign in through the provider only
+                    **create_defaults,
+                )
+            return user, True
+        except IntegrityError:
+            user = User.objects.select_for_update().filter(clerk_id=clerk_id).first()
+            if user is not None:
+                return user, False
+            # Not a concurrent insert of this provider user: the username is someone else's
+            # (a local account from before sign-ups refused the prefix). Take a unique one.
+            username = f"{clerk_username(clerk_id)[:117]}_{get_random_string(32).lower()}"
+    raise IntegrityError(f"no free username for provider user {clerk_id}")
 
 
 def user_for_session(clerk_id, email=None):
@@ -172,13 +190,24 @@ def user_for_session(clerk_id, email=None):
     return user
 
 
-def primary_email(data):
-    """The address of `data.email_addresses` whose id is `data.primary_email_address_id`."""
+def _primary_entry(data):
     primary_id = data.get("primary_email_address_id")
     for entry in data.get("email_addresses") or []:
         if isinstance(entry, dict) and primary_id and entry.get("id") == primary_id:
-            return (entry.get("email_address") or "")[:254]
-    return ""
+            return entry
+    return {}
+
+
+def primary_email(data):
+    """The address of `data.email_addresses` whose id is `data.primary_email_address_id`."""
+    address = _primary_entry(data).get("email_address")
+    return address[:254] if isinstance(address, str) else ""
+
+
+def primary_email_is_verified(data):
+    """The provider verified the primary address (`verification.status == "verified"`)."""
+    verification = _primary_entry(data).get("verification")
+    return isinstance(verification, dict) and verification.get("status") == "verified"
 
 
 def _provider_timestamp(data):
@@ -203,13 +232,17 @@ def _upsert_user(clerk_id, data, event):
     if user.clerk_updated_at is not None and updated_at <= user.clerk_updated_at:
         return False, f"Stale: updated_at {updated_at} is not newer than the stored {user.clerk_updated_at}."
     user.email = primary_email(data)
+    user.email_verified_at = (user.email_verified_at or timezone.now()) if (
+        user.email and primary_email_is_verified(data)
+    ) else None
     user.first_name = (data.get("first_name") or "")[:150]
     user.last_name = (data.get("last_name") or "")[:150]
     user.clerk_updated_at = updated_at
     _mark_synced(user, event)
     user.save(
         update_fields=[
-            "email", "first_name", "last_name", "clerk_updated_at", "last_clerk_event", "last_synced_at",
+            "email", "email_verified_at", "first_name", "last_name", "clerk_updated_at", "last_clerk_event",
+            "last_synced_at",
         ]
     )
     return True, ""
@@ -229,6 +262,7 @@ def _delete_user(clerk_id, event):
     user.is_superuser = False
     user.username = clerk_username(clerk_id)
     user.email = ""
+    user.email_verified_at = None
     user.first_name = ""
     user.last_name = ""
     user.marketing_opt_in = False
@@ -291,4 +325,53 @@ def update_preferences(user, **changes):
         locked.save(update_fields=fields)
     for name in fields:
         setattr(user, name, changes[name])
+    return user
+
+
+# --- site sign-up and address verification ---------------------------------------------------------
+
+EMAIL_VERIFICATION_SALT = "accounts.email_verification"
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=7)
+
+
+def sign_up(*, username, email, password, first_name="", language=None):
+    """A site sign-up: the new user, or None when the address is already registered.
+
+    The caller answers the same either way, and either way one `email_verification` email goes
+    to the address (receivers of `email_verification_requested`): a link to verify a new
+    account, or a note to the owner of the existing one. Nothing tells the visitor which."""
+    with transaction.atomic():
+        existing = User.objects.filter(email__iexact=email, deleted_at__isnull=True).order_by("pk").first()
+        if existing is not None:
+            email_verification_requested.send(sender=User, user=existing, already_registered=True)
+            return None
+        user = User(username=username, email=email, first_name=first_name)
+        if language:
+            user.language = language
+        user.set_password(password)
+        user.save()
+        email_verification_requested.send(sender=User, user=user, already_registered=False)
+    return user
+
+
+def email_verification_token(user):
+    """A signed token naming the user and the address it proves (a changed address voids it)."""
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=EMAIL_VERIFICATION_SALT, compress=True)
+
+
+def verify_email(token):
+    """Mark the address of a valid token verified; the user, or None for a bad, expired or stale token."""
+    try:
+        claims = signing.loads(token, salt=EMAIL_VERIFICATION_SALT, max_age=EMAIL_VERIFICATION_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired included
+        return None
+    if not isinstance(claims, dict) or not isinstance(claims.get("u"), int):
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=claims["u"], deleted_at__isnull=True).first()
+        if user is None or not user.email or user.email.lower() != claims.get("e"):
+            return None
+        if user.email_verified_at is None:
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["email_verified_at"])
     return user

@@ -1,6 +1,5 @@
 """The auth provider's (Clerk's) webhook, delivered through Svix: verify, store once, enqueue."""
 
-import json
 import logging
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from rest_framework.views import APIView
 from svix.webhooks import Webhook
 
 from core.api import ServiceUnavailable
+from core.parsers import TooDeep, loads_shallow
 
 from . import services
 
@@ -50,7 +50,9 @@ def verify_svix(raw_body, headers):
     except Exception as exc:  # WebhookVerificationError, and malformed signatures (ValueError, binascii)
         raise InvalidSignature(f"The webhook signature could not be verified: {exc}.")
     try:
-        return json.loads(raw_body)
+        return loads_shallow(raw_body)
+    except TooDeep as exc:
+        raise InvalidPayload(f"The webhook body is {exc}")
     except ValueError:
         raise InvalidPayload("The webhook body is not JSON.")
 

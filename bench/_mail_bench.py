@@ -43,7 +43,7 @@ def setup_django(**env):
     # Production settings: with DEBUG on, Django keeps every query's SQL (up to 9,000) in memory,
     # which would show as the worker's memory growing with N.
     os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-secret-key")
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-long-enough-for-production-settings")
     os.environ.setdefault("PAYMENT_GATEWAY", "local")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django

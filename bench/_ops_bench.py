@@ -91,7 +91,7 @@ def setup_django(**env):
     os.environ.update({key: str(value) for key, value in env.items()})
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", "bench-secret-key")
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-long-enough-for-production-settings")
     os.environ.setdefault("PAYMENT_GATEWAY", "local")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")

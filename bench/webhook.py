@@ -163,7 +163,7 @@ def main():
             "DATABASE_URL": recreate_database(services.start()),
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "false",
-            "SECRET_KEY": "bench-" + secrets.token_hex(16),
+            "SECRET_KEY": "bench-" + secrets.token_hex(24),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PAYMENT_GATEWAY": "local",
             "STRIPE_WEBHOOK_SECRET": SECRET,

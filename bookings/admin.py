@@ -58,7 +58,8 @@ class PaymentIssueFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.action(description="Cancel and refund in full (paid bookings; ignores the policy window)")
+# Actions that move money or redo payments need the change permission, not view (finding 4).
+@admin.action(description="Cancel and refund in full (paid bookings; ignores the policy window)", permissions=["change"])
 def cancel_and_refund(modeladmin, request, queryset):
     done = sum(refunds.cancel_and_refund_in_full(pk) for pk in queryset.values_list("pk", flat=True))
     skipped = queryset.count() - done
@@ -68,7 +69,7 @@ def cancel_and_refund(modeladmin, request, queryset):
     )
 
 
-@admin.action(description="Retry failed refunds")
+@admin.action(description="Retry failed refunds", permissions=["change"])
 def retry_refunds(modeladmin, request, queryset):
     done = sum(refunds.retry_failed_refund(pk) for pk in queryset.values_list("pk", flat=True))
     modeladmin.message_user(request, f"{done} refund(s) sent again.", messages.SUCCESS if done else messages.WARNING)
@@ -109,7 +110,7 @@ class BookingAdmin(admin.ModelAdmin):
         return bool(obj.payment_issue)
 
 
-@admin.action(description="Reprocess (back to pending and enqueue)")
+@admin.action(description="Reprocess (back to pending and enqueue)", permissions=["reprocess"])
 def reprocess_events(modeladmin, request, queryset):
     ids = list(queryset.values_list("pk", flat=True))
     queryset.model.objects.filter(pk__in=ids).update(status=StripeEvent.Status.PENDING, processed_at=None)
@@ -135,7 +136,11 @@ class StripeEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return False  # a stored event is a record of what Stripe said: never edited
+
+    def has_reprocess_permission(self, request):
+        """Reprocessing changes bookings: the model's change permission, though the form is read-only."""
+        return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
     @admin.display(description="last error / note")
     def short_error(self, obj):

@@ -89,4 +89,5 @@ class ShowtimeSerializer(serializers.ModelSerializer):
 
 
 class ShowtimeQuerySerializer(serializers.Serializer):
-    movie = serializers.IntegerField(required=False, min_value=1)
+    # Ids are 64-bit (BigAutoField): a larger number is a 400 here, not an OverflowError in SQLite.
+    movie = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)

@@ -14,10 +14,18 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# .env.example's value: anyone can read it, so a production signed with it signs nothing.
+ENV_EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+MIN_SECRET_KEY_LENGTH = 40
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+elif not DEBUG and (SECRET_KEY == ENV_EXAMPLE_SECRET_KEY or len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} random characters, not .env.example's placeholder, "
+        'when DEBUG is false: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -39,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "anymail",
+    "csp",
     "core",
     "accounts",
     "cinema",
@@ -51,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below)
     "ops.middleware.DatabaseUnavailableMiddleware",  # a DB outage answers 503, not 500
     "ops.middleware.RequestTooLargeMiddleware",  # an oversized body answers 413 {"detail","code"}
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -103,6 +113,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "site:login"
 LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "site:home"
+# Password sign-in (site and admin) refused while the client's address has too many failures.
+AUTHENTICATION_BACKENDS = ["accounts.backends.SignInThrottledBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -121,7 +133,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 # Processed posters and report files (Django's storage API: MEDIA_STORAGE_BACKEND may name a cloud backend).
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="var/media")  # an absolute path stays absolute
@@ -154,6 +166,27 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on the site, the admin and the API docs: scripts only from
+# our own origin (no inline script anywhere), so injected markup cannot run. Inline styles stay
+# allowed: the seat map and posters pass values through style attributes, and the admin, the
+# local Pay page and Swagger UI use <style> blocks. Images may be remote (movies' poster_url).
+# Forms post to us; Stripe Checkout is reached by a redirect after our own form's POST.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", "https://checkout.stripe.com"],
+    }
+}
+# Checks an operator chose to accept, by id (e.g. payments.E001 on a staging box with the local gateway).
+SILENCED_SYSTEM_CHECKS = env.list("SILENCED_SYSTEM_CHECKS", default=[])
 
 # --- REST framework ---
 REST_FRAMEWORK = {
@@ -166,9 +199,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested deeper than any body of ours is a 400, not a RecursionError (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.ShallowJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "holds": env.str("HOLD_THROTTLE_RATE", default="30/min"),
+        # Per client address, on the site's forms (accounts.throttling).
+        "signup": env.str("SIGNUP_THROTTLE_RATE", default="10/hour"),
+        "signin_failure": env.str("SIGNIN_FAILURE_THROTTLE_RATE", default="20/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {
@@ -180,8 +222,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Caches (throttling); a local cache per process is enough for one box ---
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Auth provider (Clerk) ---
 CLERK_WEBHOOK_SECRET = env.str("CLERK_WEBHOOK_SECRET", default="")
@@ -222,6 +262,9 @@ if not PAYMENT_GATEWAY:
         )
 if PAYMENT_GATEWAY not in ("stripe", "local"):
     raise ImproperlyConfigured("PAYMENT_GATEWAY must be 'stripe' or 'local'.")
+if PAYMENT_GATEWAY == "stripe" and not STRIPE_WEBHOOK_SECRET and not DEBUG:
+    # Payments would be taken and never recorded: every webhook would fail its signature check.
+    raise ImproperlyConfigured("STRIPE_WEBHOOK_SECRET must be set when PAYMENT_GATEWAY is stripe and DEBUG is false.")
 if PAYMENT_GATEWAY == "local" and not STRIPE_WEBHOOK_SECRET:
     STRIPE_WEBHOOK_SECRET = "whsec_local_development_secret"
 
@@ -248,6 +291,22 @@ REQUEUE_STALE_AFTER_SECONDS = env.int("REQUEUE_STALE_AFTER_SECONDS", default=300
 
 # --- Celery ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+
+# --- Cache: the throttle counts (API and site), one Redis shared by every web process; by default
+# the broker's when it is Redis. It fails open (core/cache.py): a cache outage never stops holds.
+CACHE_URL = env.str("CACHE_URL", default="") or (
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "locmemcache://"
+)
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.FailOpenRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": env.cache_url_config(CACHE_URL)}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

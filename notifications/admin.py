@@ -26,7 +26,8 @@ class EmailAttachmentInline(admin.TabularInline):
         return len(obj.content or b"")
 
 
-@admin.action(description="Resend (failed, dead or sent messages go back to pending)")
+# Delivery actions change rows and send mail: they need the change permission, not view.
+@admin.action(description="Resend (failed, dead or sent messages go back to pending)", permissions=["change"])
 def resend_messages(modeladmin, request, queryset):
     done = 0
     for message_id in queryset.values_list("pk", flat=True):
@@ -38,7 +39,7 @@ def resend_messages(modeladmin, request, queryset):
     modeladmin.message_user(request, f"{done} message(s) queued again.", messages.SUCCESS)
 
 
-@admin.action(description="Send now (pending or failed messages, without waiting for the retry)")
+@admin.action(description="Send now (pending or failed messages, without waiting for the retry)", permissions=["change"])
 def send_messages_now(modeladmin, request, queryset):
     done = sum(outbox.send_now(message_id) for message_id in queryset.values_list("pk", flat=True))
     modeladmin.message_user(request, f"{done} message(s) enqueued now.", messages.SUCCESS)

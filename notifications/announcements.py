@@ -28,8 +28,10 @@ UNSUBSCRIBE_SLOT = "@@UNSUBSCRIBE_URL@@"
 
 
 def eligible_users():
-    """Who may get marketing email: active, not deleted, opted in, with an address."""
-    return User.objects.filter(is_active=True, marketing_opt_in=True, deleted_at__isnull=True).exclude(email="")
+    """Who may get marketing email: active, not deleted, opted in, with a verified address."""
+    return User.objects.filter(
+        is_active=True, marketing_opt_in=True, deleted_at__isnull=True, email_verified_at__isnull=False
+    ).exclude(email="")
 
 
 def _batch_task():

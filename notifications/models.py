@@ -12,6 +12,7 @@ class EmailMessage(models.Model):
         BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
         SHOWTIME_REMINDER = "showtime_reminder", "Showtime reminder"
         NEW_MOVIE = "new_movie", "New movie"
+        EMAIL_VERIFICATION = "email_verification", "Email verification"
         WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
 
     class Status(models.TextChoices):

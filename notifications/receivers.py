@@ -3,6 +3,7 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from accounts.signals import email_verification_requested
 from cinema.models import Showtime
 
 
@@ -12,3 +13,10 @@ def announce_first_showtime(sender, instance, created, raw=False, **kwargs):
         from .announcements import on_showtime_created
 
         on_showtime_created(instance)
+
+
+@receiver(email_verification_requested, dispatch_uid="notifications.email_verification")
+def send_email_verification(sender, user, already_registered, **kwargs):
+    from .account_emails import queue_email_verification
+
+    queue_email_verification(user, already_registered)

@@ -6,6 +6,7 @@ a language without its own template falls back to English. Imports no other app 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.template import Context
 from django.template.loader import select_template
 from django.utils import translation
 
@@ -33,6 +34,11 @@ def _template(language, name, ext):
     return select_template([f"emails/{language}/{name}.{ext}", f"emails/en/{name}.{ext}"])
 
 
+def _render_plain(template, context):
+    """Subjects and text bodies are not HTML: no autoescaping ("Tom & Jerry" stays as written)."""
+    return template.template.render(Context(context, autoescape=False))
+
+
 def render_email(name, context, language):
     """Render one email in `language` (dates and numbers localised too)."""
     language = email_language(language)
@@ -43,8 +49,8 @@ def render_email(name, context, language):
         **context,
     }
     with translation.override(language):
-        subject = " ".join(_template(language, name, "subject.txt").render(ctx).split())
-        text = _template(language, name, "txt").render(ctx).strip() + "\n"
+        subject = " ".join(_render_plain(_template(language, name, "subject.txt"), ctx).split())
+        text = _render_plain(_template(language, name, "txt"), ctx).strip() + "\n"
         html = _template(language, name, "html").render(ctx)
     return RenderedEmail(subject=subject, text=text, html=html)
 

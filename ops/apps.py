@@ -8,4 +8,4 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self):
-        from . import task_logging  # noqa: F401  (connects Celery's task_prerun: booking references)
+        from . import checks, task_logging  # noqa: F401  (deploy checks; Celery's task_prerun: booking references)

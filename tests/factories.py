@@ -22,11 +22,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "Ada"
     last_name = "Lovelace"
     password = factory.django.Password("pw-12345678")
+    email_verified_at = factory.LazyFunction(timezone.now)  # unverified users are made on purpose
 
 
 class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     is_staff = True
+
+
+def staff_with_permissions(*perms):
+    """A staff user holding exactly `perms` ("app_label.codename"), e.g. a view-only clerk."""
+    from django.contrib.auth.models import Permission
+
+    user = StaffFactory()
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return User.objects.get(pk=user.pk)  # a fresh instance: no cached permissions
 
 
 class MovieFactory(factory.django.DjangoModelFactory):

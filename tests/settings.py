@@ -23,7 +23,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Throttles are tested explicitly; elsewhere they would only make tests order-dependent.
-REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"holds": "10000/min"}}  # noqa: F405
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"holds": "10000/min", "signup": "10000/min", "signin_failure": "10000/min"},
+}
 # One connection per test thread, closed as Django closes it after a request: a worker thread
 # must not keep the test database open when pytest-django drops it.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -7,6 +7,8 @@ from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.services import is_reserved_username, sign_up
+
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(label=_("Email"), required=True)
@@ -16,20 +18,27 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email", "first_name")
         labels = {"first_name": _("First name")}
 
-    def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email already exists. Sign in instead?"))
-        return email
+    def clean_username(self):
+        username = super().clean_username()
+        if is_reserved_username(username):
+            raise forms.ValidationError(_("This username is not available. Please choose another."))
+        return username
 
-    def save(self, commit=True):
-        user = super().save(commit=False)
+    def clean_email(self):
+        # Never "already registered" here: that would tell anyone which addresses have accounts.
+        # accounts.services.sign_up handles a known address by email instead.
+        return self.cleaned_data["email"].strip()
+
+    def sign_up(self):
+        """The new user, or None when the address was already registered (see services.sign_up)."""
         language = (get_language() or settings.LANGUAGE_CODE)[:2]
-        if language in dict(settings.LANGUAGES):
-            user.language = language
-        if commit:
-            user.save()
-        return user
+        return sign_up(
+            username=self.cleaned_data["username"],
+            email=self.cleaned_data["email"],
+            password=self.cleaned_data["password1"],
+            first_name=self.cleaned_data.get("first_name", ""),
+            language=language if language in dict(settings.LANGUAGES) else None,
+        )
 
 
 def seat_ids_from(data, key="seats"):

@@ -17,13 +17,10 @@ urlpatterns = [
     path("bookings/<uuid:pk>/status/", views.booking_status, name="booking_status"),
     path("bookings/<uuid:pk>/pay/", views.booking_pay, name="booking_pay"),
     path("bookings/<uuid:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/verify/<str:token>/", views.verify_email, name="verify_email"),
     # Ours first: it also saves a signed-in user's choice; the include keeps Django's name too.
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth.views import LoginView
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
@@ -19,8 +19,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
+from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.services import update_preferences
+from accounts.services import verify_email as verify_email_token
+from accounts.throttling import SIGNIN_FAILURE, SIGNUP, ClientAddressThrottle
 from bookings import selectors
 from bookings.models import Booking
 from cinema.models import Movie, Showtime
@@ -98,6 +101,9 @@ def hold(request, pk):
     if not request.user.is_authenticated:
         messages.info(request, _("Please sign in to hold your seats. Your selection is kept."))
         return redirect_to_login(back)
+    throttle = ScopedRateThrottle()  # the API's throttle and the same counts: one budget per user
+    if not throttle.allow_request(request, HoldsScope):
+        return throttled_page(request, throttle.wait())
     if not seat_ids:
         messages.error(request, _("Pick at least one seat first."))
         return redirect(back)
@@ -195,19 +201,60 @@ def my_bookings(request):
     return render(request, "web/my_bookings.html", {"views": [booking_ops.BookingView(b, now) for b in bookings]})
 
 
+class HoldsScope:
+    """Stands for the API's hold view to DRF's ScopedRateThrottle (it reads the scope from the view)."""
+
+    throttle_scope = "holds"
+
+
+def throttled_page(request, wait_seconds):
+    """429: a page saying how long to wait, with Retry-After."""
+    wait_seconds = max(1, int(wait_seconds or 1))
+    response = render(request, "web/throttled.html", {"minutes": -(-wait_seconds // 60)}, status=429)
+    response["Retry-After"] = str(wait_seconds)
+    return response
+
+
 def signup(request):
+    """Every sign-up answers the same: "check your inbox" (a known address is told nothing here;
+    its owner gets an email instead). Attempts are throttled per client address."""
     if request.user.is_authenticated:
         return redirect("site:home")
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome, %(name)s! Your account is ready.") % {"name": user.first_name or user.username})
-        return redirect(next_url or "site:home")
+    if request.method == "POST":
+        throttle = ClientAddressThrottle(SIGNUP)
+        if throttle.blocked(request):
+            return throttled_page(request, throttle.retry_after())
+        throttle.record(request)
+        if form.is_valid():
+            form.sign_up()
+            return render(request, "web/signup_done.html", {"email": form.cleaned_data["email"]})
     return render(request, "web/signup.html", {"form": form, "next": next_url})
+
+
+def verify_email(request, token):
+    """The link of the `email_verification` email: marks the address verified."""
+    user = verify_email_token(token)
+    if user is None:
+        return render(request, "web/email_verified.html", {"verified": False}, status=400)
+    return render(request, "web/email_verified.html", {"verified": True})
+
+
+class SignInView(LoginView):
+    """Django's sign-in, with a page saying to wait once the client's address has too many
+    failed sign-ins (the failures are counted by accounts.throttling, for the admin's too)."""
+
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        throttle = ClientAddressThrottle(SIGNIN_FAILURE)
+        if throttle.blocked(request):
+            return throttled_page(request, throttle.retry_after())
+        return super().post(request, *args, **kwargs)
 
 
 @require_POST

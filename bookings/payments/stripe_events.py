@@ -8,7 +8,6 @@ or events out of order change nothing twice.
 """
 
 import functools
-import json
 import logging
 import uuid
 from contextlib import nullcontext
@@ -16,7 +15,7 @@ from datetime import timedelta
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -27,6 +26,7 @@ from bookings.payments.gateways import from_minor_units, to_minor_units
 from bookings.payments.refunds import request_refund
 from bookings.tickets import services as tickets
 from bookings.waitlist import triggers as waitlist
+from core.parsers import TooDeep, loads_shallow
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,14 @@ SWEEP_BATCH = 500
 
 class InvalidWebhook(Exception):
     """Bad or missing signature, stale timestamp, or a body that is not a Stripe event."""
+
+    code = "invalid_signature"
+
+
+class UnstorableEvent(InvalidWebhook):
+    """Correctly signed, but a body we cannot store (a NUL character, nesting far too deep)."""
+
+    code = "invalid_payload"
 
 
 # --- receiving -----------------------------------------------------------------------------
@@ -51,10 +59,15 @@ def receive_event(payload, signature_header):
         raise InvalidWebhook(f"Invalid Stripe signature: {exc.user_message or exc}") from exc
     except Exception as exc:  # signed, but bad UTF-8, bad JSON, or JSON that is not an event object
         raise InvalidWebhook("The body is not a Stripe event.") from exc
-    data = json.loads(payload)
+    try:
+        data = loads_shallow(payload)
+    except TooDeep as exc:
+        raise UnstorableEvent(f"The event is {exc}") from exc
     event_id, event_type = data.get("id"), data.get("type")
     if not isinstance(event_id, str) or not 0 < len(event_id) <= 255 or not isinstance(event_type, str):
         raise InvalidWebhook("The event has no usable id or type.")
+    if "\x00" in event_id or "\x00" in event_type:
+        raise UnstorableEvent("The event's id or type holds a NUL character.")
     try:
         # Outside a transaction the INSERT is one autocommitted statement (no BEGIN/COMMIT round
         # trips on the webhook's hot path); inside one (the local Pay page) a savepoint keeps a
@@ -63,6 +76,8 @@ def receive_event(payload, signature_header):
             StripeEvent.objects.create(id=event_id, type=event_type[:100], payload=data)
     except IntegrityError:
         return event_id, False
+    except DataError as exc:  # e.g. \u0000 in a string, which PostgreSQL's jsonb refuses
+        raise UnstorableEvent("The event cannot be stored (a NUL character?).") from exc
     enqueue.send_on_commit("bookings.process_stripe_event", event_id)  # at once in autocommit, else after commit
     return event_id, True
 

@@ -77,3 +77,23 @@ def test_the_replay_action_applies_a_failed_event_again(admin_client, deliver, d
 
     sync_user(event.pk)
     assert User.objects.get(clerk_id="user_1").email == "ada@example.com"
+
+
+def test_a_view_only_staff_user_cannot_replay_events(deliver, django_capture_on_commit_callbacks):
+    from tests.factories import staff_with_permissions
+
+    event = deliver(user_event("user.created", "user_1", email="ada@example.com"))
+    ClerkEvent.objects.filter(pk=event.pk).update(status=ClerkEvent.Status.FAILED, last_error="boom")
+    client = Client()
+    client.force_login(staff_with_permissions("accounts.view_clerkevent"))
+    url = reverse("admin:accounts_clerkevent_changelist")
+
+    page = client.get(url)
+    assert page.status_code == 200 and event.svix_id in page.content.decode()
+    assert 'value="replay"' not in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(url, {"action": "replay", "_selected_action": [event.pk]})
+
+    event.refresh_from_db()
+    assert (event.status, event.last_error) == (ClerkEvent.Status.FAILED, "boom")
+    assert callbacks == []

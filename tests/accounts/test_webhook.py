@@ -175,3 +175,17 @@ def test_one_good_signature_among_several_is_enough(clerk_secret):
     response = APIClient().post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
     assert response.status_code == 200
     assert ClerkEvent.objects.filter(svix_id="msg_rotated").exists()
+
+
+@pytest.mark.parametrize("depth", [100_000, 950])
+def test_a_signed_but_deeply_nested_body_is_a_400_and_stores_nothing(client, clerk_secret, depth):
+    """json.loads raises RecursionError on deep nesting (and a body just under Python's limit
+    fails later, when it is dumped for the database): a 400, never a 500."""
+    body = '{"type": "user.created", "data": {"id": "user_deep", "updated_at": 1, "x": ' + "[" * depth + "]" * depth + "}}"
+    client.raise_request_exception = False
+    response = client.post(WEBHOOK_URL, data=body, content_type="application/json", **svix_headers(body, secret=clerk_secret))
+
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["code"] == "invalid_payload"
+    assert set(response.json()) == {"detail", "code"}
+    assert not ClerkEvent.objects.exists()

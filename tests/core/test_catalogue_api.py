@@ -231,3 +231,17 @@ def test_showtimes_filter_with_a_malformed_movie_is_400(anon_client):
     response = anon_client.get(SHOWTIMES, {"movie": "abc"})
     assert response.status_code == 400
     assert {"detail", "code"} <= set(response.json())
+
+
+@pytest.mark.parametrize("movie_id", ["9" * 30, str(2**63), "-" + "9" * 30])
+def test_showtimes_filter_with_an_out_of_range_movie_is_400(anon_client, movie_id):
+    """SQLite cannot bind an integer past 64 bits (OverflowError): refused before the query."""
+    anon_client.raise_request_exception = False
+    response = anon_client.get(SHOWTIMES, {"movie": movie_id})
+    assert response.status_code == 400, response.content[:300]
+    assert {"detail", "code"} <= set(response.json())
+
+
+def test_showtimes_filter_with_the_largest_id_is_an_empty_list(anon_client):
+    response = anon_client.get(SHOWTIMES, {"movie": str(2**63 - 1)})
+    assert response.status_code == 200 and response.json()["count"] == 0

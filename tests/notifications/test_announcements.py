@@ -17,7 +17,11 @@ UNSUBSCRIBE_LINK = re.compile(r"http://testserver/unsubscribe/[^/\s\"<>]+/")
 
 
 def _make_users(opted_in, opted_out):
-    users = [User(username=f"fan{i}", email=f"fan{i}@example.com", marketing_opt_in=True) for i in range(opted_in)]
+    verified = timezone.now()
+    users = [
+        User(username=f"fan{i}", email=f"fan{i}@example.com", marketing_opt_in=True, email_verified_at=verified)
+        for i in range(opted_in)
+    ]
     users += [User(username=f"quiet{i}", email=f"quiet{i}@example.com", marketing_opt_in=False) for i in range(opted_out)]
     User.objects.bulk_create(users)
 
@@ -68,12 +72,13 @@ def test_announcement_reaches_110_of_120_users_in_counted_batches(
 
 
 @pytest.mark.django_db
-def test_only_active_not_deleted_opted_in_users_are_announced_to(movie, settings):
+def test_only_active_not_deleted_opted_in_verified_users_are_announced_to(movie, settings):
     settings.ANNOUNCEMENT_BATCH_SIZE = 2
     fan = UserFactory(marketing_opt_in=True, language="vi", first_name="<b>Lan</b>")
     UserFactory(marketing_opt_in=True, is_active=False)
     UserFactory(marketing_opt_in=True, deleted_at=timezone.now())
     UserFactory(marketing_opt_in=False)
+    UserFactory(marketing_opt_in=True, email_verified_at=None)  # address never verified
 
     plan_announcement(movie.pk)
     for batch in AnnouncementBatch.objects.all():

@@ -88,6 +88,15 @@ def test_flower_watches_the_broker(services):
     assert command_of(services["flower"]).startswith("celery -A config flower")
 
 
+def test_flower_has_no_usable_default_login(services):
+    """Compose's `${VAR:?message}` refuses to start the stack while FLOWER_BASIC_AUTH is unset or
+    empty, and .env.example leaves it empty: no shared default password reaches a deployment."""
+    command = command_of(services["flower"])
+    assert re.search(r"--basic-auth=\$\{FLOWER_BASIC_AUTH:\?[^}]+\}", command), command
+    assert "change-me" not in (ROOT / "docker-compose.yml").read_text()
+    assert _env_example()["FLOWER_BASIC_AUTH"] == ""
+
+
 def test_long_running_services_restart_unless_stopped(services):
     for name in ("web", "worker", "beat", "postgres", "redis", "flower"):
         assert services[name]["restart"] == "unless-stopped", name

@@ -53,6 +53,24 @@ def test_broker_on_a_closed_port_is_named_within_two_seconds(client, settings):
 
 
 @pytest.mark.django_db
+def test_readyz_names_what_failed_but_shows_no_error_text(client, settings, caplog):
+    """The public sees which dependency failed, never the exception (hosts, ports, users);
+    operators find it in the log."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    settings.CELERY_BROKER_URL = f"redis://cinema-user:s3cret@127.0.0.1:{closed}/0"
+    with caplog.at_level("WARNING", logger="ops.health"):
+        status, body, _ = timed_get(client, "/readyz")
+    assert status == 503
+    assert set(body) == {"status", "failed", "detail", "code"} and body["failed"] == ["broker"]
+    text = str(body)
+    assert str(closed) not in text and "Error" not in text and "refused" not in text.lower()
+    logged = [r for r in caplog.records if r.name == "ops.health"]
+    assert logged and "broker" in logged[0].getMessage() and logged[0].exc_info is not None
+
+
+@pytest.mark.django_db
 def test_a_hung_broker_is_named_within_two_seconds(client, settings, silent_port):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{silent_port}/0"
     status, body, elapsed = timed_get(client, "/readyz")
@@ -97,5 +115,5 @@ def test_a_stopped_or_hung_database_is_named_within_two_seconds(own_postgres, ow
 
     hung = app_server(app_env(f"postgres://postgres@127.0.0.1:{silent_port}/x", own_redis.url), workers=1)
     status, body, elapsed = timed_get(hung, "/readyz")
-    assert status == 503 and body["failed"] == ["database"] and body["errors"]["database"] == "timed out"
+    assert status == 503 and body["failed"] == ["database"]
     assert elapsed < READY_BOUND_SECONDS

@@ -31,10 +31,74 @@ def run_python(code_or_args, **env_overrides):
 def test_check_deploy_is_clean_under_production_settings():
     result = run_python(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        DEBUG="false", SECRET_KEY=DEPLOY_SECRET, SECURE_SSL_REDIRECT="true", PAYMENT_GATEWAY="local",
+        DEBUG="false", SECRET_KEY=DEPLOY_SECRET, SECURE_SSL_REDIRECT="true",
+        STRIPE_SECRET_KEY="sk_live_x", STRIPE_WEBHOOK_SECRET="whsec_live_x",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_reports_the_local_gateway_as_an_error():
+    result = run_python(
+        ["manage.py", "check", "--deploy"],
+        DEBUG="false", SECRET_KEY=DEPLOY_SECRET, SECURE_SSL_REDIRECT="true", PAYMENT_GATEWAY="local",
+    )
+    assert result.returncode != 0
+    assert "payments.E001" in result.stderr and "ERRORS" in result.stderr
+
+
+def test_the_local_gateway_still_starts_and_its_check_can_be_silenced_by_name():
+    """Staging: the process starts with the local gateway; the operator accepts the error by id."""
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DEBUG="false", SECRET_KEY=DEPLOY_SECRET, SECURE_SSL_REDIRECT="true", PAYMENT_GATEWAY="local",
+        SILENCED_SYSTEM_CHECKS="payments.E001",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def env_example_secret_key():
+    line = next(line for line in (ROOT / ".env.example").read_text().splitlines() if line.startswith("SECRET_KEY="))
+    return line.partition("=")[2]
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        pytest.param("x" * 39, id="39-characters"),
+        pytest.param("k3!Qx9-vR2#mW8pZ", id="16-characters"),
+        pytest.param(None, id="env-example-placeholder"),
+    ],
+)
+def test_refuses_to_start_with_a_weak_secret_key(secret_key):
+    secret_key = secret_key or env_example_secret_key()
+    for argv in ("import config.settings", ["manage.py", "check"]):
+        result = run_python(argv, DEBUG="false", SECRET_KEY=secret_key, PAYMENT_GATEWAY="local")
+        assert result.returncode != 0
+        assert "ImproperlyConfigured: SECRET_KEY must be at least 40 random characters" in result.stderr
+
+
+def test_the_refused_placeholder_is_the_one_of_env_example():
+    """Refused by value, not only by its length: it stays refused if the placeholder grows."""
+    from config import settings
+
+    assert env_example_secret_key() == settings.ENV_EXAMPLE_SECRET_KEY
+
+
+def test_a_40_character_secret_key_starts():
+    result = run_python("import config.settings; print('started')", DEBUG="false", SECRET_KEY="x" * 40,
+                        PAYMENT_GATEWAY="local")
+    assert result.returncode == 0 and result.stdout.strip() == "started", result.stderr
+
+
+@pytest.mark.parametrize("gateway_env", [{"PAYMENT_GATEWAY": "stripe"}, {"STRIPE_SECRET_KEY": "sk_live_x"}])
+def test_refuses_to_start_with_stripe_but_no_webhook_secret(gateway_env):
+    result = run_python(["manage.py", "check"], DEBUG="false", SECRET_KEY=DEPLOY_SECRET, **gateway_env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: STRIPE_WEBHOOK_SECRET must be set" in result.stderr
+    with_secret = run_python(["manage.py", "check"], DEBUG="false", SECRET_KEY=DEPLOY_SECRET,
+                             STRIPE_WEBHOOK_SECRET="whsec_live_x", **gateway_env)
+    assert with_secret.returncode == 0, with_secret.stderr
 
 
 def test_production_protections_are_on_when_debug_is_off():

@@ -139,7 +139,7 @@ def app_env(database_url, broker_url, **extra):
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
-        SECRET_KEY="ops-test-secret-key",
+        SECRET_KEY="ops-test-secret-key-long-enough-for-production-0123456789",
         PAYMENT_GATEWAY="local",
         STRIPE_WEBHOOK_SECRET=TEST_STRIPE_SECRET,
         SITE_URL="http://testserver",
