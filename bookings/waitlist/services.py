@@ -4,8 +4,8 @@ Locks follow bookings.locking: the showtime's waitlist lock (step 0, the per-sho
 offers, which does not block holds), then whatever the hold service locks (the user's hold lock,
 seat rows sorted), then booking rows; waitlist entries come last. An offer is made by the hold
 service, so a seat offered is held like any other, under the same seat locks and the same unique
-index over active seats: never in two offers, never also sold to a walk-up hold. Offers are made
-in short transactions of OFFER_BATCH each."""
+index over active seats: never in two offers, never also sold to a walk-up hold. Each offer is
+its own short transaction."""
 
 import logging
 from datetime import timedelta
@@ -37,7 +37,7 @@ from .models import WaitlistEntry
 logger = logging.getLogger(__name__)
 
 Status = WaitlistEntry.Status
-OFFER_BATCH = 20
+QUEUE_SLICE = 100  # waiting entries read at a time
 
 
 # --- rules ----------------------------------------------------------------------------------
@@ -172,56 +172,52 @@ def settle_offers(showtime, now):
 def offer_free_seats(showtime_id):
     """Offer the showtime's free seats to its waiting entries in joining order (the task's body).
 
-    Returns how many offers it made. Batches of OFFER_BATCH offers, each one transaction under
-    the showtime lock: two workers running this together wait for each other and the second
-    sees the first's offers (its seats are held), so nothing is offered twice."""
-    made = 0
-    while True:
-        batch, more = _offer_batch(showtime_id, OFFER_BATCH)
-        made += batch
-        if not more:
-            break
+    Returns how many offers it made. One offer per transaction, each under the showtime lock:
+    the seat locks of an offer are held only while that offer is made (a walk-up hold waits for
+    one offer at most), two runs of the same showtime take turns, and an entry is claimed only
+    while it is still waiting, so nothing is offered twice. The walk goes forward in joining
+    order: an entry passed over (it does not fit, its user is at the holds cap) is not looked at
+    again in this run, since the free seats only shrink while it runs."""
+    made, after = 0, 0
+    while after is not None:
+        offered, after = _offer_next(showtime_id, after)
+        made += offered
     if made:
         logger.info("showtime %s: %d waitlist offer(s) made", showtime_id, made)
     return made
 
 
-def _offer_batch(showtime_id, limit):
-    """(offers made, whether more may be possible)."""
+def _offer_next(showtime_id, after):
+    """One transaction: the next offer to an entry joined after entry `after`. Returns (1 or 0,
+    the entry to go on after, or None when the run is over)."""
     with transaction.atomic():
         showtime = locking.lock_showtime_waitlist(showtime_id)
         if showtime is None:
-            return 0, False
+            return 0, None
         now = timezone.now()
         settle_offers(showtime, now)
         if not is_open(showtime, now):
-            return 0, False
+            return 0, None
         free = seats.free_seats(showtime, now)
         if not free:
-            return 0, False
-        # Plain rows, not models: a long queue is walked on every batch.
-        waiting = (
-            WaitlistEntry.objects.filter(showtime=showtime, status=Status.WAITING, quantity__lte=len(free))
+            return 0, None
+        # Plain rows, not models, a slice at a time: the queue may be long.
+        waiting = list(
+            WaitlistEntry.objects.filter(
+                showtime=showtime, status=Status.WAITING, pk__gt=after, quantity__lte=len(free)
+            )
             .order_by("pk")
-            .values_list("pk", "quantity")
+            .values_list("pk", flat=True)[:QUEUE_SLICE]
         )
-        made = 0
-        for entry_id, quantity in waiting:
-            if quantity > len(free):
-                continue
-            if made == limit:
-                return made, True
+        for entry_id in waiting:
             entry = WaitlistEntry.objects.select_related("user").get(pk=entry_id)
             if not entry.user.is_active:  # a deleted user: out of the queue
                 _end(entry, Status.LEFT, now)
                 continue
             booking, free = _make_offer(entry, showtime, free, now)
-            if booking is None:
-                continue
-            made += 1
-            if not free:
-                break
-        return made, False
+            if booking is not None:
+                return 1, entry_id
+        return 0, (waiting[-1] if len(waiting) == QUEUE_SLICE else None)
 
 
 def _make_offer(entry, showtime, free, now):

@@ -35,7 +35,7 @@ def test_four_workers_offering_at_once_offer_nothing_twice(hall, seats, sold_out
     results, errors = run_at_once([lambda: waitlist.offer_free_seats(hall.pk) for _ in range(4)])
 
     assert not errors, errors
-    assert sorted(results) == [0, 0, 0, 4]
+    assert sum(results) == 4  # the runs take turns, one offer per transaction
     for entry in entries:
         entry.refresh_from_db()
         assert entry.status == Status.OFFERED
