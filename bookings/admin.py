@@ -170,3 +170,6 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="QR")
     def qr(self, obj):
         return format_html('<img src="{}" width="160" height="160" alt="QR">', qr_path(obj))
+
+
+from .waitlist import admin as waitlist_admin  # noqa: E402,F401  (registers the pages of the waitlist)

@@ -15,6 +15,9 @@ def booking_url(booking):
 
 
 def _seat_labels(booking):
+    held = getattr(booking, "seats_held", None)  # set by hold_seats on a booking just made: no query
+    if held is not None:
+        return [seat["label"] for seat in held]
     seats = booking.booking_seats.filter(active=True).select_related("seat")
     labels = [bs.seat.label for bs in seats.order_by("seat__row_index", "seat__number")]
     if not labels:  # a cancelled booking's seats are released; its tickets still name them

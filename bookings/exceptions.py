@@ -63,3 +63,30 @@ class NoAdjacentSeats(BookingError):
     """No row has `quantity` free seats side by side: 409 with `largest`, the most there are."""
 
     code = "no_adjacent_seats"
+
+
+# --- the waitlist (bookings.waitlist) ---------------------------------------------------------
+
+
+class WaitlistClosed(BookingError):
+    """Joining within WAITLIST_CUTOFF_MINUTES of the start (or after it)."""
+
+    code = "waitlist_closed"
+
+
+class InvalidQuantity(BookingError):
+    code = "invalid_quantity"
+
+
+class SeatsAvailable(BookingError):
+    """As many seats as asked for are free now: book them instead."""
+
+    code = "seats_available"
+
+
+class AlreadyWaiting(BookingError):
+    code = "already_waiting"
+
+
+class WaitlistEntryNotFound(BookingError):
+    code = "not_found"

@@ -2,6 +2,9 @@
 
 Every place that locks booking or seat rows comes through here, in this order:
 
+0. a showtime's waitlist: its showtime row FOR NO KEY UPDATE, so that one run of the waitlist's
+   offers per showtime goes at a time (holds are not blocked: their inserts only take KEY SHARE
+   on the showtime row);
 1. the (user, showtime) hold lock: a transaction-scoped advisory lock on PostgreSQL
    (`pg_advisory_xact_lock`), so that one user's concurrent holds on one showtime run one
    after the other and the MAX_PENDING_HOLDS_PER_SHOWTIME count cannot be overshot;
@@ -23,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from bookings.models import Booking, BookingSeat
-from cinema.models import Seat
+from cinema.models import Seat, Showtime
 
 LOCK_TIMEOUT_MS = 5000
 # The first key of the two-int advisory lock: which kind of lock this is (ASCII "hold").
@@ -45,6 +48,18 @@ def _prepare():
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{LOCK_TIMEOUT_MS}ms"])  # = SET LOCAL
         # The outermost Atomic names this transaction (kept referenced, so never mistaken for a later one).
         connection._bookings_locking_block = connection.atomic_blocks[0]
+
+
+def lock_showtime_waitlist(showtime_id):
+    """Step 0: the showtime row, locked FOR NO KEY UPDATE (with its movie and hall read), or None.
+    The offers of its waitlist are made under it, so two runs never offer the same seats."""
+    _prepare()
+    found = list(
+        Showtime.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("movie", "auditorium")
+        .filter(pk=showtime_id)
+    )
+    return found[0] if found else None
 
 
 def lock_user_showtime(user_id, showtime_id):

@@ -196,3 +196,5 @@ class StripeEvent(StoredWebhookEvent):
 
     def __str__(self):
         return f"{self.type} {self.id}"
+
+from .waitlist.models import WaitlistEntry  # noqa: E402,F401  (the waitlist sub-package owns it)

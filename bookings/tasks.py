@@ -80,3 +80,6 @@ def expire_stripe_session(self, booking_id):
 def requeue_stale_stripe_events():
     """Every minute (beat): send again stored Stripe events (and refunds) left unprocessed."""
     return stripe_events.requeue_stale_events()
+
+
+from .waitlist.tasks import offer_waitlist_seats  # noqa: E402,F401  (bookings.offer_waitlist_seats)

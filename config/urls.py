@@ -9,6 +9,7 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("", include("cinema.api_urls")),
     path("", include("bookings.api.urls")),
+    path("", include("bookings.waitlist.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("notifications.api_urls")),
     path("", include("reports.api_urls")),

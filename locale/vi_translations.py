@@ -249,6 +249,43 @@ VI = {
         "Khoản thanh toán của bạn đến sau khi đặt vé đã bị huỷ, nên số tiền %(amount)s bạn đã trả đang được hoàn lại toàn bộ.",
     "Your payment arrived just after the hold ended; the seats were still free, so they are yours.":
         "Khoản thanh toán của bạn đến ngay sau khi hết thời gian giữ ghế; ghế vẫn còn trống nên đã là của bạn.",
+    # waitlist (web/_waitlist.html, web/waitlist.py)
+    "Sold out":
+        "Hết vé",
+    "Seats are held for you":
+        "Ghế đang được giữ cho bạn",
+    "Seats came free and you were next on the waitlist. Pay before %(time)s to keep them.":
+        "Đã có ghế trống và bạn là người tiếp theo trong danh sách chờ. Hãy thanh toán trước %(time)s để giữ ghế.",
+    "Pay for your seats":
+        "Thanh toán để nhận ghế",
+    "You are on the waitlist":
+        "Bạn đang trong danh sách chờ",
+    ("You are number %(position)s in line for %(quantity)s seat.",):
+        "Bạn đứng thứ %(position)s trong hàng chờ cho %(quantity)s ghế.",
+    "When seats come free we hold them for you and send you an email with a link to pay.":
+        "Khi có ghế trống, chúng tôi sẽ giữ ghế cho bạn và gửi email kèm liên kết thanh toán.",
+    "Join the waitlist":
+        "Tham gia danh sách chờ",
+    "When seats come free they are offered in turn to the people on the waitlist: we hold them for you and email you a link to pay.":
+        "Khi có ghế trống, ghế sẽ lần lượt được dành cho những người trong danh sách chờ: chúng tôi giữ ghế cho bạn và gửi email kèm liên kết thanh toán.",
+    "Sign in to join the waitlist":
+        "Đăng nhập để tham gia danh sách chờ",
+    "The waitlist of this showtime is closed.":
+        "Danh sách chờ của suất chiếu này đã đóng.",
+    "Leave the waitlist":
+        "Rời danh sách chờ",
+    "Seats are free for this showtime right now: pick them on the seat map instead.":
+        "Suất chiếu này đang có ghế trống: hãy chọn ghế trên sơ đồ.",
+    "You are already on the waitlist of this showtime.":
+        "Bạn đã có trong danh sách chờ của suất chiếu này.",
+    "Choose how many seats you want.":
+        "Hãy chọn số ghế bạn muốn.",
+    "We could not put you on the waitlist. Please try again.":
+        "Chúng tôi chưa thể thêm bạn vào danh sách chờ. Vui lòng thử lại.",
+    "You are on the waitlist: number %(position)d in line.":
+        "Bạn đã vào danh sách chờ: đứng thứ %(position)d.",
+    "You left the waitlist.":
+        "Bạn đã rời danh sách chờ.",
     # staff back office: admin front page charts, seat map (templates/admin)
     "Sales and email": "Doanh thu và email",
     "Occupancy by day": "Tỉ lệ lấp đầy theo ngày",

@@ -16,6 +16,7 @@ class EmailMessage(models.Model):
         NEW_MOVIE = "new_movie", "New movie"
         CAMPAIGN = "campaign", "Campaign"
         EMAIL_VERIFICATION = "email_verification", "Email verification"
+        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -15,6 +15,7 @@ from django_celery_beat.models import PeriodicTask
 
 from accounts.models import ClerkEvent
 from bookings.models import Booking, StripeEvent
+from bookings.waitlist import selectors as waitlist_selectors
 from notifications.models import EmailMessage
 
 from . import broker
@@ -59,6 +60,8 @@ def snapshot(now=None):
             # Past their hold but not yet tidied by the sweeper: their seats are already free to others.
             "lapsed_awaiting_sweep": Booking.objects.filter(status=Booking.Status.PENDING, expires_at__lte=now).count(),
         },
+        # Entries waiting for seats, and offers holding seats for their entries until paid or lapsed.
+        "waitlist": waitlist_selectors.active_counts(),
         "periodic_tasks": list(
             PeriodicTask.objects.filter(enabled=True)
             .order_by("task", "name")
@@ -85,6 +88,7 @@ def dashboard(request):
         "stripe_events": _admin_link("admin:bookings_stripeevent_changelist"),
         "clerk_events": _admin_link("admin:accounts_clerkevent_changelist"),
         "bookings": _admin_link("admin:bookings_booking_changelist"),
+        "waitlists": _admin_link("admin:bookings_showtimewaitlist_changelist"),
         "periodic_tasks": _admin_link("admin:django_celery_beat_periodictask_changelist"),
     }
     context = {**admin.site.each_context(request), "title": "Operations", "ops": data, "links": links}

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import views, waitlist
 
 app_name = "site"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("movies/<slug:slug>/", views.movie_detail, name="movie"),
     path("showtimes/<int:pk>/", views.showtime_detail, name="showtime"),
     path("showtimes/<int:pk>/hold/", views.hold, name="hold"),
+    path("showtimes/<int:pk>/waitlist/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<int:pk>/leave/", waitlist.leave, name="waitlist_leave"),
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<uuid:pk>/", views.booking_detail, name="booking"),
     path("bookings/<uuid:pk>/status/", views.booking_status, name="booking_status"),

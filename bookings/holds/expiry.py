@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings import locking
 from bookings.models import Booking, BookingSeat
+from bookings.waitlist import triggers as waitlist
 from core.tasks import enqueue_many_on_commit
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def expire_lapsed_bookings(booking_ids, now, skip_locked=False):
     Booking.objects.filter(pk__in=ids).update(status=Booking.Status.EXPIRED, expired_at=now, updated_at=now)
     BookingSeat.objects.lapsed(now).filter(booking_id__in=ids).update(active=False)
     on_hold_expired(ids)
+    waitlist.offer_freed_seats(ids)
     return ids
 
 
@@ -90,7 +92,12 @@ def expire_unpaid_bookings(chunk_size=SWEEP_CHUNK):
 
 
 def release_seats(booking_ids):
-    return BookingSeat.objects.filter(booking_id__in=booking_ids, active=True).update(active=False)
+    """Let these bookings' seats go (a cancellation, a refund, a deleted user): the waitlist of
+    their showtimes is offered them after commit."""
+    released = BookingSeat.objects.filter(booking_id__in=booking_ids, active=True).update(active=False)
+    if released:
+        waitlist.offer_freed_seats(booking_ids)
+    return released
 
 
 def release_pending_holds_of_user(user):

@@ -74,9 +74,9 @@ _lock_and_read = hold_statements.lock_and_read
 _insert = hold_statements.insert
 
 
-def hold_seats(user, showtime, seat_ids=None, *, tickets=None):
-    """Hold seats of `showtime` (a Showtime or its id) for `user` for BOOKING_HOLD_SECONDS: a
-    pending Booking. `seat_ids` are adult tickets; `tickets` ({seat id: ticket type code}) gives
+def hold_seats(user, showtime, seat_ids=None, *, tickets=None, hold_seconds=None):
+    """Hold seats of `showtime` (a Showtime or its id) for `user` for BOOKING_HOLD_SECONDS (or
+    `hold_seconds`: a waitlist offer's WAITLIST_OFFER_SECONDS): a pending Booking. `seat_ids` are adult tickets; `tickets` ({seat id: ticket type code}) gives
     each seat its type. A hold sends no task: the sweeper ends it (DESIGN.md rule 1).
 
     One transaction, in the lock order of bookings.locking: the (user, showtime) lock, so that
@@ -101,7 +101,7 @@ def hold_seats(user, showtime, seat_ids=None, *, tickets=None):
     except InvalidHold:
         _require_showtime(showtime_id)  # an unknown showtime is a 404 before any 400 about its seats
         raise
-    return _holding(showtime_id, seat_ids, lambda now: _hold(user, showtime, showtime_id, seat_ids, tickets, now))
+    return _holding(showtime_id, seat_ids, lambda now: _hold(user, showtime, showtime_id, seat_ids, tickets, now, hold_seconds))
 
 
 def hold_best_seats(user, showtime, quantity, ticket_types=()):
@@ -160,7 +160,7 @@ def _holding(showtime_id, seat_ids, hold):
         raise SeatsUnavailable(lost or seat_ids or []) from exc
 
 
-def _hold(user, showtime, showtime_id, seat_ids, tickets, now):
+def _hold(user, showtime, showtime_id, seat_ids, tickets, now, hold_seconds=None):
     """The hold itself, inside the caller's transaction (see hold_seats)."""
     locking.lock_user_showtime(user.pk, showtime_id)
     # A seat id beyond a bigint is no seat (and SQLite cannot even bind it).
@@ -198,7 +198,7 @@ def _hold(user, showtime, showtime_id, seat_ids, tickets, now):
     if taken:
         raise SeatsUnavailable(taken)
 
-    expires_at = now + timedelta(seconds=settings.BOOKING_HOLD_SECONDS)
+    expires_at = now + timedelta(seconds=hold_seconds or settings.BOOKING_HOLD_SECONDS)
     booking = Booking(
         user=user,
         status=Booking.Status.PENDING,

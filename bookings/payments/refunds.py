@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import emails, enqueue, locking
+from bookings.holds.expiry import release_seats
 from bookings.models import Booking
 from bookings.payments.gateways import (
     get_gateway,
@@ -110,6 +111,6 @@ def cancel_and_refund_in_full(booking_id):
         booking.cancelled_at = timezone.now()
         request_refund(booking, booking.total)
         booking.save()
-        booking.booking_seats.filter(active=True).update(active=False)
+        release_seats([booking.pk])
         emails.queue_booking_cancelled(booking)
     return True

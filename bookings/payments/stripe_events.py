@@ -20,10 +20,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from bookings import emails, enqueue, locking
+from bookings.holds import expiry
 from bookings.models import Booking, BookingSeat, StripeEvent
 from bookings.payments.gateways import from_minor_units, to_minor_units
 from bookings.payments.refunds import request_refund
 from bookings.tickets import services as tickets
+from bookings.waitlist import triggers as waitlist
 from core.parsers import TooDeep, loads_shallow
 
 logger = logging.getLogger(__name__)
@@ -285,7 +287,7 @@ def _append(text, line):
 def release_seats(booking, status):
     """Let the booking's seats go and end it with `status` (under its row lock)."""
     now = timezone.now()
-    booking.booking_seats.filter(active=True).update(active=False)
+    expiry.release_seats([booking.pk])
     booking.status = status
     if status == Booking.Status.EXPIRED:
         booking.expired_at = now
@@ -353,6 +355,7 @@ def _record_payment(booking, session):
             )
         booking.save()
         tickets.issue_tickets(booking)
+        waitlist.record_paid(booking)
         emails.queue_booking_confirmation(booking)
         if hold_lapsed:
             emails.queue_late_payment_outcome(booking)
