@@ -50,21 +50,22 @@ def has_valid_precision(amount, currency):
     return amount == amount.quantize(quantum(currency))
 
 
-def to_minor_units(amount, currency):
+def to_minor_units(amount, currency, digits=None):
     """Decimal("9.50"), "usd" -> 950; Decimal("120000"), "vnd" -> 120000.
 
-    Refuses (ValueError) an amount finer than the currency's smallest unit rather than
-    rounding money silently."""
+    `digits` overrides the currency's exponent where a payment provider counts otherwise
+    (bookings.payments.gateways). Refuses (ValueError) an amount finer than the currency's
+    smallest unit rather than rounding money silently."""
     amount = Decimal(amount)
-    minor = amount.scaleb(exponent(currency))
+    minor = amount.scaleb(exponent(currency) if digits is None else digits)
     if minor != minor.to_integral_value():
         raise ValueError(f"{amount} {currency} is not a whole number of minor units")
     return int(minor)
 
 
-def from_minor_units(minor, currency):
+def from_minor_units(minor, currency, digits=None):
     """950, "usd" -> Decimal("9.50"); 120000, "vnd" -> Decimal("120000")."""
-    digits = exponent(currency)
+    digits = exponent(currency) if digits is None else digits
     return Decimal(int(minor)).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
 
 

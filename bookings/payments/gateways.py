@@ -11,11 +11,12 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 import stripe
 from django.conf import settings
 from django.urls import reverse
+
+from core import money
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ THREE_DECIMAL_CURRENCIES = frozenset("bhd jod kwd omr tnd".split())
 SESSION_MIN_LIFETIME = timedelta(minutes=31)
 
 
-def currency_exponent(currency):
+def stripe_exponent(currency):
+    """Digits of the minor unit in which Stripe counts this currency (its tables above)."""
     currency = currency.lower()
     if currency in ZERO_DECIMAL_CURRENCIES:
         return 0
@@ -40,21 +42,13 @@ def currency_exponent(currency):
 
 
 def to_minor_units(amount, currency):
-    """Decimal("9.50"), "usd" -> 950; Decimal("120000"), "vnd" -> 120000.
-
-    Refuses (ValueError) an amount finer than the currency's smallest unit rather than
-    rounding money silently."""
-    amount = Decimal(amount)
-    minor = amount.scaleb(currency_exponent(currency))
-    if minor != minor.to_integral_value():
-        raise ValueError(f"{amount} {currency} is not a whole number of minor units")
-    return int(minor)
+    """Stripe's integer amount: core.money's conversion, with Stripe's exponent."""
+    return money.to_minor_units(amount, currency, digits=stripe_exponent(currency))
 
 
 def from_minor_units(minor, currency):
-    """950, "usd" -> Decimal("9.50"); 120000, "vnd" -> Decimal("120000")."""
-    exponent = currency_exponent(currency)
-    return (Decimal(int(minor)).scaleb(-exponent)).quantize(Decimal(1).scaleb(-exponent))
+    """The Decimal of one of Stripe's integer amounts."""
+    return money.from_minor_units(minor, currency, digits=stripe_exponent(currency))
 
 
 class GatewayError(Exception):
