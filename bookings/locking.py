@@ -39,10 +39,14 @@ class NotInTransaction(RuntimeError):
     """A lock taken outside a transaction would be released at once: a bug in the caller."""
 
 
-def _prepare():
-    """Refuse to run outside a transaction; on PostgreSQL, set the lock timeout once per transaction."""
+def _require_transaction():
     if not connection.in_atomic_block:
         raise NotInTransaction("bookings.locking must be called inside transaction.atomic()")
+
+
+def _prepare():
+    """Refuse to run outside a transaction; on PostgreSQL, set the lock timeout once per transaction."""
+    _require_transaction()
     if connection.vendor == "postgresql" and getattr(connection, "_bookings_locking_block", None) is not connection.atomic_blocks[0]:
         with connection.cursor() as cursor:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{LOCK_TIMEOUT_MS}ms"])  # = SET LOCAL
@@ -78,8 +82,7 @@ def lock_showtime_seating(showtime_id):
 
 
 def _advisory_lock(namespace, key):
-    if not connection.in_atomic_block:
-        raise NotInTransaction("bookings.locking must be called inside transaction.atomic()")
+    _require_transaction()
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:

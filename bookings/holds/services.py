@@ -134,7 +134,7 @@ def hold_best_seats(user, showtime, quantity, ticket_types=()):
             )
         types = list(ticket_types)[:quantity] + [ADULT] * (quantity - len(ticket_types))
         tickets = dict(zip(choice.seats, types))
-        return _hold(user, showtime, showtime_id, sorted(choice.seats), tickets, now)
+        return _hold(user, showtime, showtime_id, sorted(choice.seats), tickets, now, user_locked=True)
 
     return _holding(showtime_id, None, choose_and_hold)
 
@@ -160,9 +160,11 @@ def _holding(showtime_id, seat_ids, hold):
         raise SeatsUnavailable(lost or seat_ids or []) from exc
 
 
-def _hold(user, showtime, showtime_id, seat_ids, tickets, now, hold_seconds=None):
-    """The hold itself, inside the caller's transaction (see hold_seats)."""
-    locking.lock_user_showtime(user.pk, showtime_id)
+def _hold(user, showtime, showtime_id, seat_ids, tickets, now, hold_seconds=None, user_locked=False):
+    """The hold itself, inside the caller's transaction (see hold_seats). `user_locked`: the
+    caller already took step 1 of the lock order (hold_best_seats, before its seating lock)."""
+    if not user_locked:
+        locking.lock_user_showtime(user.pk, showtime_id)
     # A seat id beyond a bigint is no seat (and SQLite cannot even bind it).
     facts, labels, current, user_holds = _lock_and_read(user, showtime_id, [s for s in seat_ids if s <= MAX_ID], now)
     starts_at, price, currency, has_prices = facts or (*_require_showtime(showtime_id), False)
